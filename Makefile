@@ -1,0 +1,66 @@
+# newsdesk developer commands. Everything a fresh machine needs is installed from here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION ?= 3.13.0
+UV_VERSION ?= 0.13.9
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Python 3.13 (Lambda's runtime): pyenv's 3.13 if present, else python3.13 / python3.12 on PATH.
+BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12)
+
+.PHONY: help run test lint format typecheck build bench lock requirements clean publish
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "error: Python 3.12+ not found. Install Python $(PYTHON_VERSION) (e.g. 'pyenv install $(PYTHON_VERSION)') and retry." >&2; exit 1; fi
+	$(BASE_PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(BASE_PYTHON)
+	@touch $@
+
+venv: $(VENV)/.synced ## Create/refresh .venv (Python 3.13) from the lock
+
+lock: | $(UV) ## Re-resolve uv.lock and regenerate functions/requirements.txt
+	$(UV) lock --python $(BASE_PYTHON)
+	$(MAKE) requirements
+
+requirements: | $(UV) ## Regenerate functions/requirements.txt (what sam build ships) from uv.lock
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --no-header --quiet -o functions/requirements.txt
+
+lint: venv ## ruff (lint + format check) and mypy --strict on functions/
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: venv lint ## The whole suite on Python 3.13 (lint, types, tests)
+	$(PY) -m pytest
+
+run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
+	$(PY) -m infra.local
+
+publish: venv ## Upload FILE=path/to/article.md to the running local stack
+	$(PY) -m infra.local.publish $(FILE)
+
+bench: venv ## Benchmarks that print figures (cold start, request cost, related growth)
+	$(PY) -m infra.bench
+
+build: venv ## sam build (Python 3.13, arm64)
+	@echo "sam build is wired in by the deployment gates"
+
+clean: ## Remove virtualenvs, build output and local state
+	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""newsdesk: the serverless backend of a Danish local magazine."""

@@ -1,0 +1,37 @@
+"""Lazily created, process-wide AWS clients.
+
+Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, …),
+so the same code talks to AWS, to moto's server and to moto's in-process mock.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    """The DynamoDB client (low-level: cheaper than the resource API)."""
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@cache
+def s3() -> S3Client:
+    """The S3 client, with SigV4 so presigned URLs work on every endpoint."""
+    return boto3.client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
+
+
+def reset() -> None:
+    """Forget cached clients (tests switch endpoints and mocks between cases)."""
+    dynamodb.cache_clear()
+    s3.cache_clear()

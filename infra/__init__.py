@@ -1,0 +1,1 @@
+"""Tooling around the deployment: local stack, template reading, sample content."""

@@ -1,0 +1,1 @@
+"""The local stack: moto server + template-driven triggers + the API on loopback."""

@@ -1,0 +1,61 @@
+"""Shared fixtures: moto-backed AWS built from template.yaml, and the API app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from newsdesk import config
+from newsdesk.dal import clients
+
+from infra.local.template import create_table_request, ttl_attribute
+
+REGION = "eu-north-1"
+TABLE_NAME = "newsdesk-test"
+BUCKET_NAME = "newsdesk-test-content"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials, a fixed region and our resource names; never real AWS."""
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("CONTENT_BUCKET", BUCKET_NAME)
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://www.example.dk")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "NewsdeskTest")
+    config.settings.cache_clear()
+    clients.reset()
+    yield
+    config.settings.cache_clear()
+    clients.reset()
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    """moto with the template's table (keys, GSIs, stream, TTL) and a versioned bucket."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(**create_table_request(TABLE_NAME))
+        ttl = ttl_attribute()
+        if ttl:
+            dynamodb.update_time_to_live(
+                TableName=TABLE_NAME,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
+            )
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(
+            Bucket=BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
+        yield {"dynamodb": dynamodb, "s3": s3, "table": TABLE_NAME, "bucket": BUCKET_NAME}
