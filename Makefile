@@ -14,7 +14,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Python 3.13 (Lambda's runtime): pyenv's 3.13 if present, else python3.13 / python3.12 on PATH.
 BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12)
 
-.PHONY: help run test lint format typecheck build bench lock requirements clean publish
+# Deployment tools, each in its own venv (aws-sam-cli and checkov pin conflicting dependencies),
+# installed exactly from their locks in infra/tools/ (`make tools-lock` re-resolves them).
+TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +43,22 @@ lock: | $(UV) ## Re-resolve uv.lock and regenerate functions/requirements.txt
 requirements: | $(UV) ## Regenerate functions/requirements.txt (what sam build ships) from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --no-header --quiet -o functions/requirements.txt
 
+$(TOOLS)/%/.installed: infra/tools/%.txt | $(UV)
+	rm -rf $(TOOLS)/$*
+	$(UV) venv --quiet --python $(BASE_PYTHON) $(TOOLS)/$*
+	$(UV) pip sync --quiet --python $(TOOLS)/$*/bin/python $<
+	@touch $@
+
+tools: $(TOOL_VENVS) ## Install sam and checkov into .tools/ from their locks
+
+tools-lock: | $(UV) ## Re-resolve the deployment tools' locks (infra/tools/*.in → *.txt)
+	for tool in sam checkov; do \
+		$(UV) pip compile --quiet --universal --python-version 3.13 --no-header \
+			--output-file infra/tools/$$tool.txt infra/tools/$$tool.in; done
+
+gates: venv tools ## Template gates: cfn-lint, sam validate --lint, checkov (also run by make test)
+	$(PY) -m infra.deploy.gates
+
 lint: venv ## ruff (lint + format check) and mypy --strict on functions/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -47,7 +68,7 @@ format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: venv lint ## The whole suite on Python 3.13 (lint, types, tests)
+test: venv lint tools ## The whole suite on Python 3.13 (lint, types, template gates, built artifact, tests)
 	$(PY) -m pytest
 
 run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
@@ -56,11 +77,11 @@ run: venv ## The local stack: moto + triggers from template.yaml + API on http:/
 publish: venv ## Upload FILE=path/to/article.md to the running local stack
 	$(PY) -m infra.local.publish $(FILE)
 
-bench: venv ## Benchmarks that print figures (cold start, request cost, related growth)
+bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench
 
-build: venv ## sam build (Python 3.13, arm64)
-	@echo "sam build is wired in by the deployment gates"
+build: venv tools ## sam build (Python 3.13, arm64) into .aws-sam/build, ready for sam deploy
+	$(PY) -m infra.deploy.build
 
 clean: ## Remove virtualenvs, build output and local state
 	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -109,3 +109,22 @@ def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, Any]
     """Default value of each template parameter."""
     template = template or load_template()
     return {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+
+
+def table_create_request(properties: dict[str, Any], table_name: str) -> dict[str, Any]:
+    """A CreateTable request for any table resource's properties (the stack may have several)."""
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "BillingMode": properties.get("BillingMode", "PROVISIONED"),
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+    }
+    for optional in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"):
+        if properties.get(optional):
+            request[optional] = properties[optional]
+    if properties.get("StreamSpecification"):
+        request["StreamSpecification"] = {
+            "StreamEnabled": True,
+            **properties["StreamSpecification"],
+        }
+    return request

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from newsdesk.api import articles, problems
+from newsdesk.api import articles, ebooks, problems
 from newsdesk.api.problems import Problem
 from newsdesk.config import settings
 
@@ -21,6 +21,7 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     app.include_router(articles.router)
+    app.include_router(ebooks.router)
     origins = settings().cors_allowed_origins
     if origins:
         app.add_middleware(

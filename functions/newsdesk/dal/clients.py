@@ -15,6 +15,8 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_ssm import SSMClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
@@ -31,7 +33,21 @@ def s3() -> S3Client:
     return boto3.client("s3", config=_CONFIG.merge(Config(signature_version="s3v4")))
 
 
+@cache
+def sesv2() -> SESV2Client:
+    """The SES v2 client that sends e-book links."""
+    return boto3.client("sesv2", config=_CONFIG)
+
+
+@cache
+def ssm() -> SSMClient:
+    """The SSM client behind the cached Powertools parameter provider."""
+    return boto3.client("ssm", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests switch endpoints and mocks between cases)."""
     dynamodb.cache_clear()
     s3.cache_clear()
+    sesv2.cache_clear()
+    ssm.cache_clear()

@@ -7,6 +7,7 @@ plus `pdf_key` (the S3 key of the PDF) and `source_key`.
 from __future__ import annotations
 
 from newsdesk.config import settings
+from newsdesk.dal import keys
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import Item, from_dynamo
 from newsdesk.models import Ebook
@@ -68,4 +69,55 @@ def list_ebooks() -> list[Ebook]:
         ebooks.extend(_ebook(from_dynamo(item)) for item in response.get("Items", []))
         if "LastEvaluatedKey" not in response:
             return ebooks
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+# Write side (publishing). An article's `ebook: <id>` is kept as a reference item
+# (PK `EBOOK#<id>`, SK `REF#<slug>`) and, while the e-book is published, as a copy beside the
+# article (PK `ARTICLE#<slug>`, SK `A#EBOOK`, attribute `ebook`) that the page Query reads.
+REF_SK_PREFIX = "REF#"
+
+
+def ref_sk(slug: str) -> str:
+    """Sort key of an article's reference in an e-book's partition."""
+    return f"{REF_SK_PREFIX}{slug}"
+
+
+def ebook_ref_item(ebook_id: str, slug: str, *, source_key: str) -> Item:
+    """The reference that lets an e-book's changes reach the article that promotes it."""
+    return {"PK": ebook_pk(ebook_id), "SK": ref_sk(slug), "slug": slug, "source_key": source_key}
+
+
+def ebook_fields(item: Item) -> Item:
+    """The public Ebook fields of a registry item (what an article's copy holds)."""
+    return _ebook(item).model_dump(mode="json")
+
+
+def ebook_copy_item(slug: str, ebook: Item) -> Item:
+    """The copy of a published e-book beside an article; `ebook` is a registry item."""
+    return {
+        "PK": keys.article_pk(slug),
+        "SK": keys.ARTICLE_EBOOK_SK,
+        "ebook_id": ebook["id"],
+        "ebook": ebook_fields(ebook),
+    }
+
+
+def referencing_slugs(ebook_id: str) -> list[str]:
+    """Slugs of the articles whose source names this e-book (published or not yet)."""
+    request: dict[str, object] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :ref)",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": ebook_pk(ebook_id)},
+            ":ref": {"S": REF_SK_PREFIX},
+        },
+        "ConsistentRead": True,
+    }
+    slugs: list[str] = []
+    while True:
+        response = dynamodb().query(**request)  # type: ignore[arg-type]
+        slugs.extend(from_dynamo(item)["slug"] for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return slugs
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

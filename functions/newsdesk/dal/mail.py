@@ -1,0 +1,82 @@
+"""Outgoing e-mail: SES v2 `SendEmail` in AWS, `.eml` files in the local stack's outbox.
+
+When `OUTBOX_DIR` is set nothing is sent: each message becomes an RFC 5322 file a developer
+can open in any mail client, with exactly the headers and both bodies SES would have sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from newsdesk.config import settings
+from newsdesk.dal.clients import sesv2
+
+CHARSET = "UTF-8"
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    """One message to one recipient, with a plain-text and an HTML body."""
+
+    sender: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+class MailDeliveryError(RuntimeError):
+    """SES refused or could not take the message; nothing was sent."""
+
+
+def send_email(message: OutgoingEmail, *, now: datetime | None = None) -> str:
+    """Send (or write to the outbox) and return the message id."""
+    outbox = settings().outbox_dir
+    if outbox:
+        return _write_eml(Path(outbox), message, now or datetime.now(UTC))
+    try:
+        response = sesv2().send_email(
+            FromEmailAddress=message.sender,
+            Destination={"ToAddresses": [message.recipient]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": message.subject, "Charset": CHARSET},
+                    "Body": {
+                        "Text": {"Data": message.text, "Charset": CHARSET},
+                        "Html": {"Data": message.html, "Charset": CHARSET},
+                    },
+                }
+            },
+        )
+    except (ClientError, BotoCoreError) as error:
+        raise MailDeliveryError(str(error)) from error
+    return response["MessageId"]
+
+
+def to_rfc5322(message: OutgoingEmail, now: datetime) -> EmailMessage:
+    """The MIME message (multipart/alternative: text first, HTML preferred)."""
+    mime = EmailMessage()
+    mime["From"] = message.sender
+    mime["To"] = message.recipient
+    mime["Subject"] = message.subject
+    mime["Date"] = format_datetime(now.astimezone(UTC))
+    mime["Message-ID"] = make_msgid(domain=message.sender.rpartition("@")[2] or None)
+    mime.set_content(message.text, charset="utf-8")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    return mime
+
+
+def _write_eml(outbox: Path, message: OutgoingEmail, now: datetime) -> str:
+    """Write the message as `<UTC time>-<id>.eml`; names sort in sending order."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    message_id = uuid.uuid4().hex
+    path = outbox / f"{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-{message_id}.eml"
+    path.write_bytes(to_rfc5322(message, now).as_bytes())
+    return message_id

@@ -1,0 +1,242 @@
+"""Publishing's storage: uploaded objects and reports in S3, source state and writes in DynamoDB.
+
+Item layout (README.md, "Table design"):
+- source state: PK `SOURCE#<key>`, SK `S#STATE` — the last applied S3 sequencer and version of
+  one uploaded key, the slug it keeps live and its last report (re-sent on duplicates).
+- article items are built by `newsdesk.dal.articles.article_items`; the META item names its
+  owner in `source_key`, which is also the slug claim: a conditional write refuses any other key.
+Every live change is one TransactWriteItems whose first condition is "the source state is still
+the one I read", so concurrent deliveries of events for one key serialise, and ones for
+different keys never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from newsdesk.config import settings
+from newsdesk.dal import keys
+from newsdesk.dal.clients import dynamodb, s3
+from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+SOURCE_PREFIX = "SOURCE#"
+SOURCE_SK = "S#STATE"
+REPORT_PREFIX = "reports/"
+_MISSING_OBJECT = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
+_CONFLICTS = {"ConditionalCheckFailed", "TransactionConflict"}
+
+type Operation = TransactWriteItemTypeDef
+
+
+class WriteConflict(Exception):
+    """A conditional write lost against a concurrent one; re-read and decide again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceObject:
+    """One version of an uploaded object; `data` is None when it exceeds the read limit."""
+
+    key: str
+    version_id: str | None
+    last_modified: datetime
+    size: int
+    data: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What was last applied for one uploaded key."""
+
+    key: str
+    sequencer: str
+    version_id: str | None
+    live_slug: str | None
+    report: Item
+
+    def item(self) -> Item:
+        """The state item as stored."""
+        return {
+            "PK": source_pk(self.key),
+            "SK": SOURCE_SK,
+            "source_key": self.key,
+            "sequencer": self.sequencer,
+            "version_id": self.version_id,
+            "live_slug": self.live_slug,
+            "report": self.report,
+        }
+
+
+def source_pk(key: str) -> str:
+    """Partition of one uploaded key's state."""
+    return f"{SOURCE_PREFIX}{key}"
+
+
+def _table() -> str:
+    return settings().table_name
+
+
+def _bucket() -> str:
+    return settings().content_bucket
+
+
+def read_source(key: str, version_id: str | None, *, max_bytes: int) -> SourceObject | None:
+    """That version (or the current one) of an upload; None if it no longer exists."""
+    request: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if version_id and version_id != "null":
+        request["VersionId"] = version_id
+    try:
+        response = s3().get_object(**request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+            return None
+        raise
+    size = response["ContentLength"]
+    body = response["Body"]
+    try:
+        data = body.read() if size <= max_bytes else None
+    finally:
+        body.close()
+    return SourceObject(
+        key=key,
+        version_id=response.get("VersionId"),
+        last_modified=response["LastModified"],
+        size=size,
+        data=data,
+    )
+
+
+def source_exists(key: str) -> bool:
+    """Whether the key currently has an object (not a delete marker)."""
+    try:
+        s3().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+            return False
+        raise
+    return True
+
+
+def report_key(key: str) -> str:
+    """Where the report of an upload is written."""
+    return f"{REPORT_PREFIX}{key}.json"
+
+
+def put_report(report: Item) -> None:
+    """Write (or rewrite, identically) the report of one processed upload."""
+    s3().put_object(
+        Bucket=_bucket(),
+        Key=report_key(report["key"]),
+        Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
+        ContentType="application/json; charset=utf-8",
+    )
+
+
+def get_source_state(key: str) -> SourceState | None:
+    """The last applied state of an uploaded key (strongly consistent), or None."""
+    response = dynamodb().get_item(
+        TableName=_table(),
+        Key={"PK": {"S": source_pk(key)}, "SK": {"S": SOURCE_SK}},
+        ConsistentRead=True,
+    )
+    raw = response.get("Item")
+    if not raw:
+        return None
+    item = from_dynamo(raw)
+    return SourceState(
+        key=key,
+        sequencer=item["sequencer"],
+        version_id=item.get("version_id"),
+        live_slug=item.get("live_slug"),
+        report=item["report"],
+    )
+
+
+def partition(pk: str) -> dict[str, Item]:
+    """Every item of one partition by sort key (strongly consistent; partitions are small)."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ConsistentRead": True,
+    }
+    items: dict[str, Item] = {}
+    while True:
+        response = dynamodb().query(**request)
+        for raw in response.get("Items", []):
+            item = from_dynamo(raw)
+            items[item["SK"]] = item
+        if "LastEvaluatedKey" not in response:
+            return items
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def article_partition(slug: str) -> dict[str, Item]:
+    """The items of one article partition (META, tag entries, e-book copy, related list)."""
+    return partition(keys.article_pk(slug))
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def put(item: Item, condition: str | None = None, values: Item | None = None) -> Operation:
+    """A transactional Put, optionally conditional."""
+    operation: dict[str, Any] = {"TableName": _table(), "Item": to_dynamo(item)}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = to_dynamo(values)
+    return {"Put": operation}  # type: ignore[typeddict-item]
+
+
+def delete(pk: str, sk: str, condition: str | None = None, values: Item | None = None) -> Operation:
+    """A transactional Delete, optionally conditional."""
+    operation: dict[str, Any] = {"TableName": _table(), "Key": _key(pk, sk)}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = to_dynamo(values)
+    return {"Delete": operation}  # type: ignore[typeddict-item]
+
+
+def check(pk: str, sk: str, condition: str, values: Item | None = None) -> Operation:
+    """A transactional ConditionCheck on an item that is not otherwise written."""
+    operation: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": _key(pk, sk),
+        "ConditionExpression": condition,
+    }
+    if values:
+        operation["ExpressionAttributeValues"] = to_dynamo(values)
+    return {"ConditionCheck": operation}  # type: ignore[typeddict-item]
+
+
+def put_source_state(state: SourceState, previous: SourceState | None) -> Operation:
+    """Store `state` only if the stored state is still `previous` (optimistic concurrency)."""
+    if previous is None:
+        return put(state.item(), "attribute_not_exists(PK)")
+    return put(state.item(), "sequencer = :previous", {":previous": previous.sequencer})
+
+
+def transact(operations: list[Operation]) -> None:
+    """Apply all operations or none; a lost condition or a conflict is WriteConflict."""
+    try:
+        dynamodb().transact_write_items(TransactItems=operations)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = {
+            str(reason.get("Code"))
+            for reason in error.response.get("CancellationReasons", [])
+        } - {"None"}
+        if reasons and reasons <= _CONFLICTS:
+            raise WriteConflict(str(sorted(reasons))) from error
+        raise

@@ -1,0 +1,477 @@
+"""Related-list store: profiles, postings, document frequencies, lists and the reverse index.
+
+Items (all outside the page prefix "A#" except the shown list):
+
+| item | PK | SK |
+| --- | --- | --- |
+| shown list (page) | `ARTICLE#<slug>` | `A#RELATED` (`teasers`: top 4) |
+| kept candidates | `ARTICLE#<slug>` | `R#CANDIDATES` (`entries`, `version`) |
+| profile | `ARTICLE#<slug>` | `R#PROFILE` |
+| reverse index | `ARTICLE#<shown>` | `R#REFBY#<owner>`: `<owner>`'s list holds `<shown>` |
+| posting | `RPOST#<feature>` | `<rank>#<slug>` (`slug`, `weight`), strongest first |
+| document frequency | `RDF#<feature>` | `RDF` (`df`); corpus size at `RSTATS`/`RSTATS` |
+| applied delta | `RAPPLIED#<marker>#<chunk>` | same (TTL): makes frequency updates idempotent |
+| recompute job | `RJOB#related-recompute` | same |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from newsdesk.config import settings
+from newsdesk.dal import keys
+from newsdesk.dal.articles import teaser_attributes
+from newsdesk.dal.clients import dynamodb
+from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
+from newsdesk.logic.related.profile import Profile, posting_rank
+from newsdesk.logic.related.scoring import SHOWN, Entry
+
+PROFILE_SK = "R#PROFILE"
+CANDIDATES_SK = "R#CANDIDATES"
+REFBY_PREFIX = "R#REFBY#"
+MAINTENANCE_PREFIX = "R#"
+POSTING_PREFIX = "RPOST#"
+FREQUENCY_PREFIX = "RDF#"
+FREQUENCY_SK = "RDF"
+STATS_KEY = "RSTATS"
+APPLIED_PREFIX = "RAPPLIED#"
+JOB_KEY = "RJOB#related-recompute"
+# Idempotency markers only need to outlive stream retries (24 h) and redeliveries.
+_MARKER_TTL_SECONDS = 3 * 24 * 3600
+_BATCH_GET = 100
+_BATCH_WRITE = 25
+_TRANSACTION = 100
+_RETRY_PAUSE = 0.05
+
+
+@dataclass(frozen=True)
+class ListState:
+    """A kept candidate list as stored, with the version that guards concurrent updates."""
+
+    entries: list[Entry]
+    version: int
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """Everything of one article partition the maintainer needs, from one Query."""
+
+    meta: Item | None
+    profile: Profile | None
+    candidates: ListState | None
+    referrers: list[str] = field(default_factory=list)
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def _table() -> str:
+    return settings().table_name
+
+
+def _list_state(item: Item) -> ListState:
+    return ListState(
+        entries=[Entry.model_validate(e) for e in item.get("entries", [])],
+        version=int(item.get("version", 0)),
+    )
+
+
+def _profile(item: Item) -> Profile:
+    return Profile.model_validate({k: v for k, v in item.items() if k in Profile.model_fields})
+
+
+def load_state(slug: str) -> ArticleState:
+    """The article's META, profile, kept list and referrers (one paginated, consistent Query)."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.article_pk(slug)}},
+        "ConsistentRead": True,
+    }
+    meta = profile = candidates = None
+    referrers: list[str] = []
+    while True:
+        response = dynamodb().query(**request)
+        for item in map(from_dynamo, response.get("Items", [])):
+            sk = item["SK"]
+            if sk == keys.ARTICLE_SK:
+                meta = item
+            elif sk == PROFILE_SK:
+                profile = _profile(item)
+            elif sk == CANDIDATES_SK:
+                candidates = _list_state(item)
+            elif sk.startswith(REFBY_PREFIX):
+                referrers.append(sk.removeprefix(REFBY_PREFIX))
+        if "LastEvaluatedKey" not in response:
+            break
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return ArticleState(meta=meta, profile=profile, candidates=candidates, referrers=referrers)
+
+
+def _batch_get(item_keys: list[dict[str, Any]]) -> list[Item]:
+    """BatchGetItem in chunks, retrying unprocessed keys."""
+    found: list[Item] = []
+    for start in range(0, len(item_keys), _BATCH_GET):
+        pending: dict[str, Any] = {
+            _table(): {"Keys": item_keys[start : start + _BATCH_GET], "ConsistentRead": True}
+        }
+        while pending:
+            response = dynamodb().batch_get_item(RequestItems=pending)
+            found.extend(map(from_dynamo, response.get("Responses", {}).get(_table(), [])))
+            pending = response.get("UnprocessedKeys") or {}
+            if pending:
+                time.sleep(_RETRY_PAUSE)
+    return found
+
+
+def batch_write(requests: list[dict[str, Any]]) -> None:
+    """BatchWriteItem in chunks of 25 put/delete requests, retrying unprocessed ones."""
+    for start in range(0, len(requests), _BATCH_WRITE):
+        pending: dict[str, Any] = {_table(): requests[start : start + _BATCH_WRITE]}
+        while pending:
+            response = dynamodb().batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if pending:
+                time.sleep(_RETRY_PAUSE)
+
+
+def _put(item: Item) -> dict[str, Any]:
+    return {"PutRequest": {"Item": to_dynamo(item)}}
+
+
+def _delete(pk: str, sk: str) -> dict[str, Any]:
+    return {"DeleteRequest": {"Key": _key(pk, sk)}}
+
+
+def get_stats(features: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """Corpus size and the document frequency of each feature asked for."""
+    wanted = sorted(set(features))
+    item_keys = [_key(STATS_KEY, STATS_KEY)] + [
+        _key(FREQUENCY_PREFIX + f, FREQUENCY_SK) for f in wanted
+    ]
+    documents = 0
+    frequencies: dict[str, int] = {}
+    for item in _batch_get(item_keys):
+        if item["PK"] == STATS_KEY:
+            documents = int(item.get("documents", 0))
+        else:
+            frequencies[item["PK"].removeprefix(FREQUENCY_PREFIX)] = int(item.get("df", 0))
+    return documents, frequencies
+
+
+def _first_condition_failed(error: ClientError) -> bool:
+    """A transaction refused by its first condition (marker present, list version moved on)."""
+    reasons = error.response.get("CancellationReasons", [])
+    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
+
+
+def apply_frequency_delta(marker: str, deltas: Mapping[str, int], documents: int) -> None:
+    """Add `deltas` to document frequencies and `documents` to the corpus size, exactly once.
+
+    Each chunk is a transaction with a marker item written only if absent, so a retried
+    stream record re-applies nothing that already landed.
+    """
+    updates = [
+        (FREQUENCY_PREFIX + f, FREQUENCY_SK, "df", d) for f, d in sorted(deltas.items()) if d
+    ]
+    if documents:
+        updates.insert(0, (STATS_KEY, STATS_KEY, "documents", documents))
+    expires = int(time.time()) + _MARKER_TTL_SECONDS
+    size = _TRANSACTION - 1
+    for index, start in enumerate(range(0, len(updates), size)):
+        marker_pk = f"{APPLIED_PREFIX}{marker}#{index}"
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": _table(),
+                    "Item": to_dynamo({"PK": marker_pk, "SK": marker_pk, "expires_at": expires}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        ]
+        operations += [
+            {
+                "Update": {
+                    "TableName": _table(),
+                    "Key": _key(pk, sk),
+                    "UpdateExpression": f"ADD {attribute} :d",
+                    "ExpressionAttributeValues": {":d": {"N": str(delta)}},
+                }
+            }
+            for pk, sk, attribute, delta in updates[start : start + size]
+        ]
+        try:
+            dynamodb().transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            if not _first_condition_failed(error):
+                raise
+
+
+def delta_marker(slug: str, before: str, after: str) -> str:
+    """Stable id of one transition of an article (old version → new version)."""
+    return hashlib.sha256(f"{slug}\x00{before}\x00{after}".encode()).hexdigest()[:32]
+
+
+def put_frequencies(frequencies: Mapping[str, int], documents: int) -> None:
+    """Overwrite the statistics with exact counts (full recompute)."""
+    requests = [_put({"PK": STATS_KEY, "SK": STATS_KEY, "documents": documents})]
+    requests += [
+        _put({"PK": FREQUENCY_PREFIX + f, "SK": FREQUENCY_SK, "df": df})
+        for f, df in sorted(frequencies.items())
+    ]
+    batch_write(requests)
+
+
+def delete_frequencies_except(kept: set[str]) -> int:
+    """Remove frequency items of features no article has any more (full recompute scans)."""
+    stale: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "FilterExpression": "begins_with(PK, :prefix)",
+        "ExpressionAttributeValues": {":prefix": {"S": FREQUENCY_PREFIX}},
+        "ProjectionExpression": "PK",
+    }
+    while True:
+        response = dynamodb().scan(**request)
+        for item in map(from_dynamo, response.get("Items", [])):
+            if item["PK"].removeprefix(FREQUENCY_PREFIX) not in kept:
+                stale.append(_delete(item["PK"], FREQUENCY_SK))
+        if "LastEvaluatedKey" not in response:
+            break
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    batch_write(stale)
+    return len(stale)
+
+
+class DynamoPostings:
+    """Posting lists in the table: one bounded Query per feature."""
+
+    def postings(self, feature: str, limit: int) -> list[tuple[str, float]]:
+        """The first `limit` postings of `feature`, strongest (or newest) first."""
+        response = dynamodb().query(
+            TableName=_table(),
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": POSTING_PREFIX + feature}},
+            ProjectionExpression="slug, weight",
+            Limit=limit,
+        )
+        rows = map(from_dynamo, response.get("Items", []))
+        return [(row["slug"], float(row["weight"])) for row in rows]
+
+
+def posting_key(feature: str, weight: float, published_at: datetime, slug: str) -> tuple[str, str]:
+    """(PK, SK) of one posting."""
+    return POSTING_PREFIX + feature, f"{posting_rank(feature, weight, published_at)}#{slug}"
+
+
+def posting_writes(
+    slug: str,
+    old: tuple[Mapping[str, float], datetime] | None,
+    new: tuple[Mapping[str, float], datetime] | None,
+) -> list[dict[str, Any]]:
+    """Write requests turning an article's old postings into its new ones (only the changes)."""
+    before = {posting_key(f, w, old[1], slug): w for f, w in old[0].items()} if old else {}
+    after = {posting_key(f, w, new[1], slug): w for f, w in new[0].items()} if new else {}
+    requests = [_delete(pk, sk) for pk, sk in before if (pk, sk) not in after]
+    requests += [
+        _put({"PK": pk, "SK": sk, "slug": slug, "weight": weight})
+        for (pk, sk), weight in after.items()
+        if (pk, sk) not in before
+    ]
+    return requests
+
+
+def profile_write(profile: Profile) -> dict[str, Any]:
+    """The write request storing a profile."""
+    return _put(
+        {"PK": keys.article_pk(profile.slug), "SK": PROFILE_SK, **profile.model_dump(mode="json")}
+    )
+
+
+def put_profile(profile: Profile) -> None:
+    """Store a profile: the last step of a sync, so its presence means the lists are done."""
+    dynamodb().put_item(TableName=_table(), Item=profile_write(profile)["PutRequest"]["Item"])
+
+
+def get_profiles_and_lists(
+    slugs: Iterable[str],
+) -> tuple[dict[str, Profile], dict[str, ListState]]:
+    """Profiles and kept lists of several articles in as few BatchGetItem calls as possible."""
+    wanted = sorted(set(slugs))
+    item_keys = [
+        _key(keys.article_pk(slug), sk) for slug in wanted for sk in (PROFILE_SK, CANDIDATES_SK)
+    ]
+    profiles: dict[str, Profile] = {}
+    lists: dict[str, ListState] = {}
+    for item in _batch_get(item_keys):
+        slug = item["PK"].removeprefix(keys.ARTICLE_PREFIX)
+        if item["SK"] == PROFILE_SK:
+            profiles[slug] = _profile(item)
+        else:
+            lists[slug] = _list_state(item)
+    return profiles, lists
+
+
+def get_profiles(slugs: Iterable[str]) -> dict[str, Profile]:
+    """Profiles of several articles (missing ones are absent from the answer)."""
+    item_keys = [_key(keys.article_pk(slug), PROFILE_SK) for slug in sorted(set(slugs))]
+    return {
+        item["PK"].removeprefix(keys.ARTICLE_PREFIX): _profile(item)
+        for item in _batch_get(item_keys)
+    }
+
+
+def get_lists(slugs: Iterable[str]) -> dict[str, ListState]:
+    """Kept lists of several articles."""
+    item_keys = [_key(keys.article_pk(slug), CANDIDATES_SK) for slug in sorted(set(slugs))]
+    return {
+        item["PK"].removeprefix(keys.ARTICLE_PREFIX): _list_state(item)
+        for item in _batch_get(item_keys)
+    }
+
+
+def get_list(slug: str) -> ListState | None:
+    """The current kept list of one article (consistent read)."""
+    response = dynamodb().get_item(
+        TableName=_table(), Key=_key(keys.article_pk(slug), CANDIDATES_SK), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return _list_state(from_dynamo(item)) if item else None
+
+
+def _shown(entries: list[Entry]) -> list[Item]:
+    return [teaser_attributes(e.teaser) for e in entries[:SHOWN]]
+
+
+def list_writes(slug: str, entries: list[Entry], previous: ListState | None) -> list[Item]:
+    """Plain items of a list change: candidates, shown teasers, reverse-index puts and deletes.
+
+    Each element is `{"put": item}` or `{"delete": (pk, sk)}`.
+    """
+    version = (previous.version if previous else 0) + 1
+    changes: list[Item] = [
+        {
+            "put": {
+                "PK": keys.article_pk(slug),
+                "SK": CANDIDATES_SK,
+                "entries": [e.model_dump(mode="json") for e in entries],
+                "version": version,
+            }
+        }
+    ]
+    old_entries = previous.entries if previous else []
+    if previous is None or _shown(old_entries) != _shown(entries):
+        changes.append(
+            {
+                "put": {
+                    "PK": keys.article_pk(slug),
+                    "SK": keys.RELATED_SK,
+                    "teasers": _shown(entries),
+                }
+            }
+        )
+    before = {e.slug for e in old_entries}
+    after = {e.slug for e in entries}
+    changes += [
+        {"put": {"PK": keys.article_pk(s), "SK": REFBY_PREFIX + slug, "owner": slug}}
+        for s in sorted(after - before)
+    ]
+    changes += [
+        {"delete": (keys.article_pk(s), REFBY_PREFIX + slug)} for s in sorted(before - after)
+    ]
+    return changes
+
+
+def save_list(slug: str, entries: list[Entry], previous: ListState | None) -> bool:
+    """Replace a kept list (and its shown teasers and reverse index) if nobody changed it since.
+
+    False when another writer got there first: the caller re-reads and re-applies.
+    """
+    operations: list[dict[str, Any]] = []
+    for index, change in enumerate(list_writes(slug, entries, previous)):
+        if "put" in change:
+            put: dict[str, Any] = {"TableName": _table(), "Item": to_dynamo(change["put"])}
+            if index == 0:
+                if previous is None:
+                    put["ConditionExpression"] = "attribute_not_exists(PK)"
+                else:
+                    put["ConditionExpression"] = "version = :v"
+                    put["ExpressionAttributeValues"] = {":v": {"N": str(previous.version)}}
+            operations.append({"Put": put})
+        else:
+            pk, sk = change["delete"]
+            operations.append({"Delete": {"TableName": _table(), "Key": _key(pk, sk)}})
+    try:
+        dynamodb().transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException" and (
+            _first_condition_failed(error)
+        ):
+            return False
+        raise
+    return True
+
+
+def write_lists(changes: Iterable[Item]) -> None:
+    """Apply list changes unconditionally in batches (full recompute: no concurrent writer)."""
+    requests = [
+        _put(change["put"]) if "put" in change else _delete(*change["delete"]) for change in changes
+    ]
+    batch_write(requests)
+
+
+def delete_list(slug: str, previous: ListState) -> None:
+    """Remove an article's own list, its shown teasers and the reverse index of its entries."""
+    requests = [
+        _delete(keys.article_pk(slug), CANDIDATES_SK),
+        _delete(keys.article_pk(slug), keys.RELATED_SK),
+    ]
+    requests += [_delete(keys.article_pk(e.slug), REFBY_PREFIX + slug) for e in previous.entries]
+    batch_write(requests)
+
+
+def delete_profile(slug: str, referrers: Iterable[str]) -> None:
+    """Forget an unpublished article: profile first (the sign of completion), then leftovers."""
+    dynamodb().delete_item(TableName=_table(), Key=_key(keys.article_pk(slug), PROFILE_SK))
+    batch_write([_delete(keys.article_pk(slug), REFBY_PREFIX + r) for r in sorted(set(referrers))])
+
+
+def iter_article_metas(page_size: int = 500) -> Iterator[Item]:
+    """Every published article item, newest first (the all-articles list index)."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "IndexName": keys.LIST_INDEX,
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.ALL_ARTICLES}},
+        "Limit": page_size,
+    }
+    while True:
+        response = dynamodb().query(**request)
+        yield from map(from_dynamo, response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def get_job() -> Item | None:
+    """The recompute checkpoint, if a run is in progress or finished."""
+    response = dynamodb().get_item(
+        TableName=_table(), Key=_key(JOB_KEY, JOB_KEY), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return from_dynamo(item) if item else None
+
+
+def put_job(job: Mapping[str, Any]) -> None:
+    """Store the recompute checkpoint."""
+    dynamodb().put_item(TableName=_table(), Item=to_dynamo({"PK": JOB_KEY, "SK": JOB_KEY, **job}))

@@ -1,0 +1,57 @@
+"""Publish function: S3 ObjectCreated/ObjectRemoved notifications → publish pipeline → reports.
+
+Content errors are answered by a `rejected` report and the invocation succeeds (a retry would
+not help); AWS errors raise, so Lambda retries the event and finally sends it to the
+on-failure queue. Replays are harmless: the pipeline orders events by their sequencer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from newsdesk.config import settings
+from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
+from newsdesk.observability import logger
+
+
+def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
+    """The S3 records of a notification as UploadEvents (keys URL-decoded, `+` is a space)."""
+    uploads = []
+    for record in event.get("Records", []):
+        if record.get("eventSource") != "aws:s3":
+            continue
+        s3 = record["s3"]
+        if s3["bucket"]["name"] != bucket:
+            logger.warning("record for another bucket skipped", extra={"bucket": s3["bucket"]})
+            continue
+        obj = s3["object"]
+        uploads.append(
+            UploadEvent(
+                key=unquote_plus(obj["key"]),
+                removed=str(record["eventName"]).startswith("ObjectRemoved"),
+                sequencer=obj["sequencer"],
+                version_id=obj.get("versionId") or None,
+                size=obj.get("size"),
+            )
+        )
+    return uploads
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process every record; the reports written (stale and duplicate events write none)."""
+    config = settings()
+    publisher = Publisher(words_per_minute=config.words_per_minute)
+    reports = []
+    for upload in upload_events(event, config.content_bucket):
+        report = publisher.process(upload)
+        logger.info(
+            "upload processed",
+            extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
+        )
+        if report is not None:
+            reports.append(report)
+    return {"reports": reports}

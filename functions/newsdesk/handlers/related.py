@@ -1,0 +1,51 @@
+"""Related function: DynamoDB stream batch (article META changes) → related-list maintenance.
+
+Each record only names the article; `sync` reads the article's current state, so a record's
+images are a trigger, not the truth (duplicates and stale records change nothing). Failures are
+reported per record, so the stream retries from the first failed one only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from newsdesk.dal import keys
+from newsdesk.logic.related.maintenance import sync
+from newsdesk.observability import logger
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    """Sync the article the record is about (records of other items are ignored)."""
+    record_keys: dict[str, Any] = record.raw_event.get("dynamodb", {}).get("Keys", {})
+    pk = record_keys.get("PK", {}).get("S", "")
+    sk = record_keys.get("SK", {}).get("S", "")
+    if sk != keys.ARTICLE_SK or not pk.startswith(keys.ARTICLE_PREFIX):
+        logger.warning("ignored record", extra={"pk": pk, "sk": sk})
+        return
+    slug = pk.removeprefix(keys.ARTICLE_PREFIX)
+    outcome = sync(slug)
+    logger.info(
+        "related lists synced",
+        extra={"slug": slug, "event": record.event_name, "outcome": str(outcome)},
+    )
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process the batch; answer `batchItemFailures` for the records to retry."""
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    )
+    return response

@@ -1,0 +1,1 @@
+"""Publishing: editors' uploads parsed, validated and applied in order, idempotently."""

@@ -1,0 +1,461 @@
+"""The publish pipeline: one upload event in, live state changed at most once, a report out.
+
+Ordering: S3 gives each key's events a `sequencer` that grows with time (hex, compared after
+left-padding to equal length). The source state of a key remembers the last one applied: an
+older or equal sequencer is stale or a duplicate and changes nothing (a duplicate re-sends the
+stored report, in case the first delivery failed after the write). A newer event applies the
+version it names (read by versionId, so a late event for an overwritten version still applies
+that version); a removal, or a version since deleted, applies whatever S3 holds now. So the
+final state is that of the newest event, in any order, however often each is delivered.
+
+Live writes are one DynamoDB transaction, conditioned on the source state being the one read
+and on slug ownership (META's `source_key`); a lost condition re-reads and decides again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from newsdesk.dal import ebooks, keys
+from newsdesk.dal import publishing as store
+from newsdesk.dal.articles import article_items
+from newsdesk.dal.codec import Item
+from newsdesk.logic.publishing.parsing import (
+    MARKDOWN_EXTENSIONS,
+    MAX_SOURCE_BYTES,
+    ArticleSource,
+    ContentError,
+    FieldError,
+    ebook_id_of,
+    parse_article_source,
+    parse_ebook,
+    split_key,
+)
+
+ARTICLES_PREFIX = "articles/"
+EBOOKS_PREFIX = "ebooks/"
+MAX_ATTEMPTS = 5
+
+type Status = Literal["published", "rejected", "unpublished", "ignored"]
+type Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class UploadEvent:
+    """One S3 notification, decoded: which key, created or removed, and its order."""
+
+    key: str
+    removed: bool
+    sequencer: str
+    version_id: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What applying an event decided: the report's status, slug and errors."""
+
+    status: Status
+    slug: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+class ConcurrentUpdateError(RuntimeError):
+    """Lost every optimistic attempt to concurrent writers: transient, let Lambda retry."""
+
+
+def sequencer_order(sequencer: str) -> str:
+    """A sortable form of an S3 sequencer (hex of varying length): upper-cased, left-padded."""
+    return sequencer.strip().upper().rjust(64, "0")
+
+
+def is_newer(candidate: str, applied: str) -> bool:
+    """Whether `candidate` comes after `applied` for the same key."""
+    return sequencer_order(candidate) > sequencer_order(applied)
+
+
+def report_document(key: str, outcome: Outcome, processed_at: datetime) -> Item:
+    """The report exactly as DESIGN.md defines it."""
+    return {
+        "key": key,
+        "status": outcome.status,
+        "slug": outcome.slug,
+        "errors": [{"field": e.field, "message": e.message} for e in outcome.errors],
+        "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """Applies upload events; `words_per_minute` and `clock` come from the caller."""
+
+    words_per_minute: int
+    clock: Clock = lambda: datetime.now(UTC)
+
+    def process(self, event: UploadEvent) -> Item | None:
+        """Apply one event; the report written, or None for stale events and non-content keys."""
+        kind = _kind(event.key)
+        if kind is None:
+            return None
+        for _ in range(MAX_ATTEMPTS):
+            state = store.get_source_state(event.key)
+            if state is not None and not is_newer(event.sequencer, state.sequencer):
+                if sequencer_order(event.sequencer) == sequencer_order(state.sequencer):
+                    store.put_report(state.report)
+                    if kind in {"ebook", "pdf"}:
+                        sync_ebook_copies(ebook_id_of(event.key))
+                return None
+            try:
+                report = self._apply(kind, event, state)
+            except store.WriteConflict:
+                continue
+            store.put_report(report)
+            return report
+        raise ConcurrentUpdateError(
+            f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
+        )
+
+    def _apply(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Item:
+        if kind == "article":
+            return self._article(event, state)
+        if kind == "ebook":
+            return self._ebook(event, state, event.sequencer)
+        if kind == "pdf":
+            return self._pdf(event, state)
+        return self._commit(event, state, None, Outcome("ignored", errors=[_OTHER_EBOOK_FILE]), [])
+
+    def _commit(
+        self,
+        event: UploadEvent,
+        previous: store.SourceState | None,
+        source: store.SourceObject | None,
+        outcome: Outcome,
+        operations: list[store.Operation],
+        *,
+        live_slug: str | None = None,
+        sequencer: str | None = None,
+    ) -> Item:
+        """Write the live changes and the new source state in one transaction."""
+        report = report_document(event.key, outcome, self.clock())
+        state = store.SourceState(
+            key=event.key,
+            sequencer=sequencer or event.sequencer,
+            version_id=source.version_id if source else None,
+            live_slug=live_slug,
+            report=report,
+        )
+        store.transact([store.put_source_state(state, previous), *operations])
+        return report
+
+    # Articles
+
+    def _article(self, event: UploadEvent, state: store.SourceState | None) -> Item:
+        live = state.live_slug if state else None
+        source = _read(event)
+        if source is None:
+            return self._unpublish(event, state, None, live)
+        try:
+            if source.data is None:
+                raise ContentError([_too_large(source.size)])
+            parsed = parse_article_source(
+                event.key,
+                source.data,
+                received_at=source.last_modified,
+                words_per_minute=self.words_per_minute,
+            )
+        except ContentError as error:
+            outcome = Outcome("rejected", live, error.errors)
+            return self._commit(event, state, source, outcome, [], live_slug=live)
+        if parsed.article is None:
+            return self._unpublish(event, state, source, live)
+        article = parsed.article
+        target = store.article_partition(article.slug)
+        meta = target.get(keys.ARTICLE_SK)
+        if meta is not None and meta.get("source_key") != event.key:
+            owner = meta.get("source_key")
+            taken = FieldError(
+                "slug",
+                f"the slug '{article.slug}' is already used by {owner}; choose another slug "
+                "(front matter `slug`) or delete that file first",
+            )
+            outcome = Outcome("rejected", live, [taken])
+            return self._commit(event, state, source, outcome, [], live_slug=live)
+        operations: list[store.Operation] = []
+        if live is not None and live != article.slug:
+            operations += _unpublish_operations(event.key, live, store.article_partition(live))
+        operations += _article_operations(event.key, article_items_for(event.key, parsed), target)
+        operations += _ebook_copy_operations(event.key, article.slug, parsed.ebook_id, target)
+        outcome = Outcome("published", article.slug)
+        return self._commit(event, state, source, outcome, operations, live_slug=article.slug)
+
+    def _unpublish(
+        self,
+        event: UploadEvent,
+        state: store.SourceState | None,
+        source: store.SourceObject | None,
+        live: str | None,
+    ) -> Item:
+        operations = (
+            _unpublish_operations(event.key, live, store.article_partition(live)) if live else []
+        )
+        return self._commit(event, state, source, Outcome("unpublished", live), operations)
+
+    # E-books
+
+    def _ebook(self, event: UploadEvent, state: store.SourceState | None, sequencer: str) -> Item:
+        """`ebooks/<id>.md`: live while valid and while `ebooks/<id>.pdf` exists."""
+        ebook_id = ebook_id_of(event.key)
+        registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+        owned = registry if registry and registry.get("source_key") == event.key else None
+        live = ebook_id if owned else None
+        source = _read(event)
+        pdf_key = _pdf_key(event.key)
+        outcome: Outcome
+        operations: list[store.Operation] = []
+        try:
+            if source is None:
+                raise _Takedown(Outcome("unpublished", ebook_id))
+            if source.data is None:
+                raise ContentError([_too_large(source.size)])
+            ebook = parse_ebook(event.key, source.data)
+            if registry is not None and owned is None:
+                raise ContentError([_ebook_owned(ebook_id, registry)])
+            if not store.source_exists(pdf_key):
+                error = FieldError("pdf", f"{pdf_key} is missing; the e-book goes live with it")
+                raise _Takedown(Outcome("unpublished" if live else "rejected", ebook_id, [error]))
+        except ContentError as error:
+            outcome = Outcome("rejected", live, error.errors)
+            live_slug = live
+        except _Takedown as takedown:
+            outcome, live_slug = takedown.outcome, None
+            if owned is not None:
+                operations.append(_delete_registry(event.key, ebook_id))
+        else:
+            item = ebooks.ebook_item(ebook, source_key=event.key, pdf_key=pdf_key)
+            if owned != item:
+                operations.append(
+                    store.put(
+                        item,
+                        "attribute_not_exists(PK) OR source_key = :key",
+                        {":key": event.key},
+                    )
+                )
+            outcome, live_slug = Outcome("published", ebook_id), ebook_id
+        report = self._commit(
+            event, state, source, outcome, operations, live_slug=live_slug, sequencer=sequencer
+        )
+        sync_ebook_copies(ebook_id)
+        return report
+
+    def _pdf(self, event: UploadEvent, state: store.SourceState | None) -> Item:
+        """`ebooks/<id>.pdf`: re-evaluates the e-book's .md against the PDF that exists now."""
+        ebook_id = ebook_id_of(event.key)
+        md_key = _markdown_key(event.key)
+        md_state = store.get_source_state(md_key)
+        if md_state is not None:
+            replay = UploadEvent(md_key, False, md_state.sequencer, md_state.version_id)
+            self._ebook(replay, md_state, md_state.sequencer)
+        exists = store.source_exists(event.key)
+        is_live = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK) is not None
+        if is_live and exists:
+            outcome = Outcome("published", ebook_id)
+        elif not exists:
+            outcome = Outcome("unpublished", ebook_id)
+        else:
+            error = FieldError(
+                "file",
+                f"the e-book is not live: {md_key} is missing or rejected "
+                f"(see {store.report_key(md_key)})",
+            )
+            outcome = Outcome("ignored", ebook_id, [error])
+        return self._commit(event, state, None, outcome, [])
+
+
+class _Takedown(Exception):
+    """The e-book must not be live (its .md or .pdf is gone)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.status)
+        self.outcome = outcome
+
+
+_OTHER_EBOOK_FILE = FieldError(
+    "file", "only ebooks/<id>.md (the description) and ebooks/<id>.pdf (the book) are used"
+)
+
+
+def _kind(key: str) -> str | None:
+    """Which pipeline a key belongs to; None for folders and anything outside the prefixes."""
+    if key.endswith("/"):
+        return None
+    if key.startswith(ARTICLES_PREFIX):
+        return "article"
+    if key.startswith(EBOOKS_PREFIX):
+        extension = split_key(key)[1]
+        if extension in MARKDOWN_EXTENSIONS:
+            return "ebook"
+        return "pdf" if extension == ".pdf" else "other"
+    return None
+
+
+def _pdf_key(markdown_key: str) -> str:
+    return markdown_key[: -len(split_key(markdown_key)[1])] + ".pdf"
+
+
+def _markdown_key(pdf_key: str) -> str:
+    return pdf_key[: -len(".pdf")] + ".md"
+
+
+def _too_large(size: int) -> FieldError:
+    return FieldError("file", f"the file is {size} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
+
+
+def _ebook_owned(ebook_id: str, registry: Item) -> FieldError:
+    return FieldError(
+        "file", f"the e-book id '{ebook_id}' is already used by {registry.get('source_key')}"
+    )
+
+
+def _read(event: UploadEvent, *, max_bytes: int = MAX_SOURCE_BYTES) -> store.SourceObject | None:
+    """The version an event names; for removals and vanished versions, what S3 holds now."""
+    if not event.removed:
+        source = store.read_source(event.key, event.version_id, max_bytes=max_bytes)
+        if source is not None or not event.version_id:
+            return source
+    return store.read_source(event.key, None, max_bytes=max_bytes)
+
+
+def content_hash(items: list[Item]) -> str:
+    """Digest of what readers see; `updated_at` alone changing is not a change."""
+    visible = [{k: v for k, v in item.items() if k != "updated_at"} for item in items]
+    return hashlib.sha256(json.dumps(visible, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def article_items_for(source_key: str, parsed: ArticleSource) -> list[Item]:
+    """META and tag entries, with the e-book reference and content digest on META."""
+    assert parsed.article is not None
+    extra: Item = {"ebook_id": parsed.ebook_id} if parsed.ebook_id else {}
+    items = article_items(parsed.article, source_key=source_key, extra=extra)
+    items[0]["content_hash"] = content_hash(items)
+    return items
+
+
+def _article_operations(
+    source_key: str, items: list[Item], current: dict[str, Item]
+) -> list[store.Operation]:
+    """Write META and tag entries only if content changed; drop tag entries that are gone."""
+    meta, tags = items[0], items[1:]
+    owner = {":key": source_key}
+    existing = current.get(keys.ARTICLE_SK)
+    if existing is not None and existing.get("content_hash") == meta["content_hash"]:
+        return [store.check(meta["PK"], meta["SK"], "source_key = :key", owner)]
+    wanted = {tag["SK"] for tag in tags}
+    stale = [sk for sk in current if sk.startswith(keys.TAG_SK_PREFIX) and sk not in wanted]
+    return [
+        store.put(meta, "attribute_not_exists(PK) OR source_key = :key", owner),
+        *(store.put(tag) for tag in tags),
+        *(store.delete(meta["PK"], sk) for sk in stale),
+    ]
+
+
+def _ebook_copy_operations(
+    source_key: str, slug: str, ebook_id: str | None, current: dict[str, Item]
+) -> list[store.Operation]:
+    """Keep the article's e-book copy and reference in step with the e-book registry."""
+    operations: list[store.Operation] = []
+    pk = keys.article_pk(slug)
+    previous_id = (current.get(keys.ARTICLE_SK) or {}).get("ebook_id")
+    if previous_id and previous_id != ebook_id:
+        operations.append(store.delete(ebooks.ebook_pk(previous_id), ebooks.ref_sk(slug)))
+    existing_copy = current.get(keys.ARTICLE_EBOOK_SK)
+    if ebook_id is None:
+        if existing_copy is not None:
+            operations.append(store.delete(pk, keys.ARTICLE_EBOOK_SK))
+        return operations
+    operations.append(store.put(ebooks.ebook_ref_item(ebook_id, slug, source_key=source_key)))
+    registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+    if registry is None:
+        # Should the e-book be published meanwhile, this write loses and is decided again.
+        operations.append(
+            store.check(ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK, "attribute_not_exists(PK)")
+        )
+        if existing_copy is not None:
+            operations.append(store.delete(pk, keys.ARTICLE_EBOOK_SK))
+        return operations
+    copy = ebooks.ebook_copy_item(slug, registry)
+    fields = copy["ebook"]
+    operations.append(
+        store.check(
+            ebooks.ebook_pk(ebook_id),
+            ebooks.EBOOK_SK,
+            "title = :title AND description = :description AND cta_label = :cta",
+            {
+                ":title": fields["title"],
+                ":description": fields["description"],
+                ":cta": fields["cta_label"],
+            },
+        )
+    )
+    if existing_copy != copy:
+        operations.append(store.put(copy))
+    return operations
+
+
+def _unpublish_operations(
+    source_key: str, slug: str, current: dict[str, Item]
+) -> list[store.Operation]:
+    """Delete META, tag entries, e-book copy and reference of an article this key owns.
+
+    The related list (A#RELATED) stays: its maintainer removes it on the stream's REMOVE.
+    """
+    meta = current.get(keys.ARTICLE_SK)
+    if meta is None or meta.get("source_key") != source_key:
+        return []
+    pk = keys.article_pk(slug)
+    operations = [
+        store.delete(pk, keys.ARTICLE_SK, "source_key = :key", {":key": source_key}),
+        *(store.delete(pk, sk) for sk in current if sk.startswith(keys.TAG_SK_PREFIX)),
+    ]
+    if keys.ARTICLE_EBOOK_SK in current:
+        operations.append(store.delete(pk, keys.ARTICLE_EBOOK_SK))
+    if meta.get("ebook_id"):
+        operations.append(store.delete(ebooks.ebook_pk(meta["ebook_id"]), ebooks.ref_sk(slug)))
+    return operations
+
+
+def _delete_registry(source_key: str, ebook_id: str) -> store.Operation:
+    return store.delete(
+        ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK, "source_key = :key", {":key": source_key}
+    )
+
+
+def sync_ebook_copies(ebook_id: str) -> None:
+    """Make every referencing article's e-book copy match the registry (or vanish with it).
+
+    Each write is conditioned on the article still naming this e-book, so an article edited
+    meanwhile is left to its own publish. Idempotent: safe to repeat after any failure.
+    """
+    if not ebook_id:
+        return
+    registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+    for slug in ebooks.referencing_slugs(ebook_id):
+        current = store.article_partition(slug)
+        meta = current.get(keys.ARTICLE_SK)
+        if meta is None or meta.get("ebook_id") != ebook_id:
+            continue
+        existing = current.get(keys.ARTICLE_EBOOK_SK)
+        wanted = ebooks.ebook_copy_item(slug, registry) if registry else None
+        if existing == wanted:
+            continue
+        pk = keys.article_pk(slug)
+        write = store.put(wanted) if wanted else store.delete(pk, keys.ARTICLE_EBOOK_SK)
+        guard = store.check(pk, keys.ARTICLE_SK, "ebook_id = :id", {":id": ebook_id})
+        try:
+            store.transact([guard, write])
+        except store.WriteConflict:
+            continue  # the article changed meanwhile; its own publish sets its copy

@@ -1,0 +1,179 @@
+"""Cold path: a fresh Python process imports the API handler and answers one GET /articles/{slug}.
+
+The baseline (`infra.bench.baseline`: Powertools' resolver + boto3 + pydantic) serves the same
+article from the same moto table in the same way. Runs alternate (ABBA) so drift hits both
+sides alike; bytecode is compiled once into a private cache before timing, as any deployed
+interpreter would have it. `python -m infra.bench.cold_start --importtime` also prints the
+heaviest imports of each side (`python -X importtime`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.bench.common import (
+    FUNCTIONS,
+    ROOT,
+    SLUG,
+    Stack,
+    http_api_event,
+    median_ms,
+    moto_stack,
+    python,
+)
+
+OURS = "newsdesk.handlers.api"
+BASELINE = "infra.bench.baseline"
+
+# Runs in the fresh process: time the import and the first request, report them on stdout.
+_CHILD = """
+import time
+started = time.perf_counter()
+import importlib, json, sys
+module = importlib.import_module(sys.argv[1])
+imported = time.perf_counter()
+
+class Context:
+    function_name = "newsdesk-bench-ApiFunction"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:eu-north-1:123456789012:function:newsdesk-bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    log_group_name = "/aws/lambda/newsdesk-bench-ApiFunction"
+    log_stream_name = "2026/11/20/[$LATEST]bench"
+    def get_remaining_time_in_millis(self):
+        return 10000
+
+response = module.handler(json.loads(sys.argv[2]), Context())
+answered = time.perf_counter()
+print("BENCH " + json.dumps({
+    "answered_at": time.monotonic(),
+    "cpu_s": time.process_time(),
+    "import_s": imported - started,
+    "request_s": answered - imported,
+    "status": response["statusCode"],
+    "body": response.get("body"),
+}))
+"""
+
+
+@dataclass
+class Side:
+    """Samples of one side (ours or the baseline)."""
+
+    module: str
+    wall: list[float]
+    imports: list[float]
+    request: list[float]
+    cpu: list[float]
+    body: str | None = None
+
+
+def _child_env(stack: Stack, pycache: Path) -> dict[str, str]:
+    """A clean environment: the function's variables, the SDK endpoint, a private bytecode cache."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": f"{FUNCTIONS}{os.pathsep}{ROOT}",
+        "PYTHONPYCACHEPREFIX": str(pycache),
+        **stack.env,
+    }
+
+
+def _run(side: Side, env: dict[str, str], event: str, *, record: bool = True) -> None:
+    spawned = time.monotonic()  # CLOCK_MONOTONIC is system-wide: comparable with the child's
+    done = subprocess.run(
+        [python(), "-c", _CHILD, side.module, event],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{side.module} failed:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(lines[-1].removeprefix("BENCH "))
+    if result["status"] != 200:
+        raise RuntimeError(f"{side.module} answered {result['status']}: {result['body']}")
+    side.body = result["body"]
+    if record:
+        side.wall.append(result["answered_at"] - spawned)
+        side.imports.append(result["import_s"])
+        side.request.append(result["request_s"])
+        side.cpu.append(result["cpu_s"])
+
+
+def _importtime(module: str, env: dict[str, str], top: int = 12) -> list[str]:
+    """The heaviest imports (cumulative microseconds) of one side's handler module."""
+    done = subprocess.run(
+        [python(), "-X", "importtime", "-c", f"import {module}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    return [f"{us / 1000:7.1f} ms {name}" for us, name in rows[:top]]
+
+
+def main(runs: int = 10, *, importtime: bool = False) -> dict[str, float]:
+    """Measure both sides `runs` times each, alternating; print medians and ratios."""
+    event = json.dumps(http_api_event(f"/articles/{SLUG}"))
+    ours, base = Side(OURS, [], [], [], []), Side(BASELINE, [], [], [], [])
+    with moto_stack() as stack, tempfile.TemporaryDirectory(prefix="bench-pyc-") as cache:
+        env = _child_env(stack, Path(cache))
+        for side in (ours, base):  # compile bytecode once, untimed
+            _run(side, env, event, record=False)
+        for index in range(runs):
+            order = (ours, base) if index % 2 == 0 else (base, ours)
+            for side in order:
+                _run(side, env, event)
+        if importtime:
+            for side in (ours, base):
+                print(f"  heaviest imports of {side.module} (cumulative):")
+                for row in _importtime(side.module, env):
+                    print(f"    {row}")
+    same = ours.body is not None and base.body is not None
+    same = same and json.loads(ours.body or "") == json.loads(base.body or "")
+    figures = {
+        "ours_ms": median_ms(ours.wall),
+        "base_ms": median_ms(base.wall),
+        "ours_cpu_ms": median_ms(ours.cpu),
+        "base_cpu_ms": median_ms(base.cpu),
+    }
+    figures["ratio"] = figures["ours_ms"] / figures["base_ms"]
+    figures["ratio_cpu"] = figures["ours_cpu_ms"] / figures["base_cpu_ms"]
+    print(f"Cold path: fresh process, import + one GET /articles/{{slug}}, {runs} runs each")
+    print(f"  {'medians':32}{'spawn→answer':>14}{'CPU':>10}{'import':>10}{'1st req':>10}")
+    for label, side in (("newsdesk (FastAPI + Mangum)", ours), ("baseline (Powertools)", base)):
+        print(
+            f"  {label:32}{median_ms(side.wall):12.1f}ms{median_ms(side.cpu):8.1f}ms"
+            f"{median_ms(side.imports):8.1f}ms{median_ms(side.request):8.1f}ms"
+        )
+    print(
+        f"  ratio newsdesk/baseline: {figures['ratio']:.2f} wall, {figures['ratio_cpu']:.2f} CPU"
+        " (target <= 1.10, aim <= 1.00)"
+    )
+    print(f"  same JSON body from both: {'yes' if same else 'NO'}")
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--importtime", action="store_true")
+    arguments = parser.parse_args()
+    main(arguments.runs, importtime=arguments.importtime)

@@ -1,0 +1,119 @@
+"""`python -m infra.local` (`make run`): the whole system on loopback until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import io
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from infra.local.stack import CONTENT_DIR, LocalStack, StackConfig
+
+
+def parse_args(argv: list[str] | None) -> StackConfig:
+    """Command-line options; every default is what `make run` uses."""
+    defaults = StackConfig()
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser.add_argument("--host", default=defaults.host, help="address to bind (loopback)")
+    parser.add_argument(
+        "--aws-port", type=int, default=defaults.aws_port, help="moto's port (0: any free)"
+    )
+    parser.add_argument(
+        "--api-port", type=int, default=defaults.api_port, help="the API's port (0: any free)"
+    )
+    parser.add_argument("--region", default=defaults.region)
+    parser.add_argument("--template", type=Path, default=defaults.template_path)
+    parser.add_argument(
+        "--state-dir", type=Path, default=defaults.state_dir, help="stack.json and outbox/"
+    )
+    parser.add_argument(
+        "--seed-dir", type=Path, default=CONTENT_DIR, help="sample content (articles/, ebooks/)"
+    )
+    parser.add_argument("--no-seed", action="store_true", help="start empty")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameter override (repeatable), e.g. Stage=dev",
+    )
+    args = parser.parse_args(argv)
+    parameters = dict(item.split("=", 1) for item in args.parameter)
+    return StackConfig(
+        host=args.host,
+        aws_port=args.aws_port,
+        api_port=args.api_port,
+        region=args.region,
+        template_path=args.template.resolve(),
+        state_dir=args.state_dir,
+        seed_dir=None if args.no_seed else args.seed_dir,
+        parameters=parameters,
+    )
+
+
+def banner(info: dict[str, object], state_file: Path) -> str:
+    """What a developer needs to start using the stack."""
+    functions = info["functions"]
+    assert isinstance(functions, dict)
+    lines = [
+        "",
+        "newsdesk local stack is ready",
+        f"  api_url           {info['api_url']}   (try {info['api_url']}/articles)",
+        f"  aws_endpoint_url  {info['aws_endpoint_url']}",
+        f"  content_bucket    {info['content_bucket']}",
+        f"  table_name        {info['table_name']}",
+        f"  outbox            {info['outbox_dir']}",
+        f"  state             {state_file}",
+        "  functions",
+        *(f"    {name:<18}{detail['status']}" for name, detail in functions.items()),
+        "",
+        f"  upload: aws s3 cp FILE s3://{info['content_bucket']}/articles/ "
+        f"--endpoint-url {info['aws_endpoint_url']}   (or: make publish FILE=…)",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run until interrupted; exit 1 with a clear message when a port is taken."""
+    config = parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in ("werkzeug", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # SIGTERM (kill, a test's terminate()) stops as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stack = LocalStack(config)
+    try:
+        info = stack.start()
+        print(banner(info, stack.state_file), flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"error: a port is already in use ({error}). Stop the other process or choose "
+            "other ports: make run AWS_PORT=… API_PORT=…",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

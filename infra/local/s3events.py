@@ -1,0 +1,164 @@
+"""S3 event notifications for moto's server, which stores objects but notifies nobody.
+
+A watcher lists each bucket's versions and delete markers a few times a second; every new
+version, delete marker or permanently deleted version becomes an S3 event record shaped
+like AWS's (URL-encoded key, versionId, sequencer, …) for each trigger that wants it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+from infra.local.functions import S3Trigger
+
+log = logging.getLogger("local.s3")
+
+CREATED = "ObjectCreated:Put"
+DELETE_MARKER = "ObjectRemoved:DeleteMarkerCreated"
+DELETED = "ObjectRemoved:Delete"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One observed change to a bucket, in the order S3 would have made it."""
+
+    event_name: str
+    key: str
+    version_id: str
+    size: int | None = None
+    etag: str | None = None
+
+
+def s3_record(
+    change: Change, *, bucket: str, region: str, sequencer: str, configuration_id: str
+) -> dict[str, Any]:
+    """One record of an S3 notification, as AWS sends it to Lambda (event version 2.1)."""
+    obj: dict[str, Any] = {"key": quote_plus(change.key, safe="/")}
+    if change.size is not None:
+        obj["size"] = change.size
+    if change.etag is not None:
+        obj["eTag"] = change.etag.strip('"')
+    obj["versionId"] = change.version_id
+    obj["sequencer"] = sequencer
+    request_id = uuid.uuid4().hex[:16].upper()
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": change.event_name,
+        "userIdentity": {"principalId": "AWS:LOCALEDITOR"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": request_id, "x-amz-id-2": uuid.uuid4().hex},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": "LOCALOWNER"},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
+            "object": obj,
+        },
+    }
+
+
+class Sequencer:
+    """Monotonically increasing, fixed-width hex sequencers (S3 compares them as strings)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(int(datetime.now(UTC).timestamp() * 1000) << 16)
+        self._lock = threading.Lock()
+
+    def next(self) -> str:
+        """The next sequencer, greater than every earlier one."""
+        with self._lock:
+            return f"{next(self._counter):018X}"
+
+
+def diff_listing(
+    seen: dict[tuple[str, str], Change],
+    versions: list[dict[str, Any]],
+    markers: list[dict[str, Any]],
+) -> list[Change]:
+    """New changes since `seen` (updated in place), oldest first.
+
+    ListObjectVersions lists each key newest first, but in two lists (versions, delete
+    markers); merging by LastModified and IsLatest restores the order S3 made them in.
+    """
+    listed: list[tuple[Any, bool, int, Change]] = []
+    for position, entry in enumerate(versions):
+        change = Change(CREATED, entry["Key"], entry["VersionId"], entry["Size"], entry["ETag"])
+        listed.append((entry["LastModified"], entry["IsLatest"], -position, change))
+    for position, entry in enumerate(markers):
+        change = Change(DELETE_MARKER, entry["Key"], entry["VersionId"])
+        listed.append((entry["LastModified"], entry["IsLatest"], -position, change))
+    listed.sort(key=lambda row: row[:3])
+    present = {(c.key, c.version_id): c for *_, c in listed}
+    changes = [c for (key, version), c in present.items() if (key, version) not in seen]
+    vanished = [
+        Change(DELETED, key, version) for (key, version) in seen if (key, version) not in present
+    ]
+    for key_version in [(c.key, c.version_id) for c in vanished]:
+        del seen[key_version]
+    seen.update({(c.key, c.version_id): c for c in changes})
+    return vanished + changes
+
+
+class BucketWatcher:
+    """Polls one bucket and hands each change to the triggers that want it."""
+
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        region: str,
+        targets: Iterable[tuple[S3Trigger, Callable[[dict[str, Any], str], None]]],
+        sequencer: Sequencer,
+    ) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.region = region
+        self.targets = list(targets)
+        self.sequencer = sequencer
+        self.seen: dict[tuple[str, str], Change] = {}
+        self.scans = 0
+        self.dispatched = 0
+        prefixes = {trigger.prefix for trigger, _ in self.targets}
+        # List only what some trigger can want (all keys if any trigger has no prefix).
+        self.prefixes = [""] if "" in prefixes else sorted(prefixes)
+
+    def scan(self) -> None:
+        """One pass: list, diff, dispatch."""
+        versions: list[dict[str, Any]] = []
+        markers: list[dict[str, Any]] = []
+        for prefix in self.prefixes:
+            paginator = self.s3.get_paginator("list_object_versions")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                versions.extend(page.get("Versions", []))
+                markers.extend(page.get("DeleteMarkers", []))
+        for change in diff_listing(self.seen, versions, markers):
+            self._dispatch(change)
+        self.scans += 1
+
+    def _dispatch(self, change: Change) -> None:
+        sequencer = self.sequencer.next()
+        for trigger, deliver in self.targets:
+            if trigger.wants(change.event_name, change.key):
+                record = s3_record(
+                    change,
+                    bucket=self.bucket,
+                    region=self.region,
+                    sequencer=sequencer,
+                    configuration_id=trigger.name,
+                )
+                self.dispatched += 1
+                deliver({"Records": [record]}, f"s3 {change.event_name} {change.key}")

@@ -1,0 +1,448 @@
+"""The local stack: moto's server, the template's resources and triggers, and the HTTP API.
+
+Everything is derived from template.yaml: tables, buckets and queues are created as it
+declares them, each function's environment is resolved from it, and its S3, DynamoDB and
+HttpApi events decide what feeds which handler. Adding a function or a trigger to the
+template needs no change here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, function_specs
+from infra.local.httpapi import HttpApiServer
+from infra.local.intrinsics import Resolver
+from infra.local.s3events import BucketWatcher, Sequencer
+from infra.local.streams import StreamPoller
+from infra.local.template import TEMPLATE_PATH, load_template, resources, table_create_request
+
+log = logging.getLogger("local.stack")
+
+REPO_ROOT = TEMPLATE_PATH.parent
+CONTENT_DIR = REPO_ROOT / "infra" / "content"
+# Only these folders of the sample content mirror the bucket; README etc. stay local.
+SEED_FOLDERS = ("ebooks", "articles")
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+_CONTENT_TYPES = {".md": "text/markdown; charset=utf-8", ".json": "application/json"}
+
+
+@dataclass
+class StackConfig:
+    """What `python -m infra.local` can change; defaults match `make run`."""
+
+    host: str = "127.0.0.1"
+    aws_port: int = 5050
+    api_port: int = 3000
+    region: str = "eu-north-1"
+    stack_name: str = "newsdesk"
+    template_path: Path = TEMPLATE_PATH
+    state_dir: Path = Path(".local")
+    seed_dir: Path | None = CONTENT_DIR
+    parameters: dict[str, str] = field(default_factory=dict)
+    poll_interval: float = 0.3
+    seed_timeout: float = 120.0
+
+
+def seed_files(seed_dir: Path) -> list[tuple[str, Path]]:
+    """(key, file) for the sample content: e-books first (PDFs before their .md), then articles."""
+    files = [
+        (path.relative_to(seed_dir).as_posix(), path)
+        for folder in SEED_FOLDERS
+        for path in sorted((seed_dir / folder).rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    ]
+    order = {folder: index for index, folder in enumerate(SEED_FOLDERS)}
+    return sorted(files, key=lambda kf: (order[kf[0].split("/")[0]], kf[1].suffix != ".pdf", kf[0]))
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type an editor's S3 client would send for this file."""
+    return (
+        _CONTENT_TYPES.get(path.suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or "binary/octet-stream"
+    )
+
+
+class MotoServer:
+    """moto's server with its backends behind one lock.
+
+    moto's in-memory backends are not thread-safe (a DynamoDB transaction deep-copies the
+    table while another request writes it), so requests are served concurrently but
+    handled one at a time, as AWS's own serialisation per item would guarantee anyway.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def serialised(environ: dict[str, Any], start_response: Any) -> Any:
+            with lock:
+                return list(app(environ, start_response))
+
+        self.server: BaseWSGIServer = make_server(
+            host, port, serialised, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The endpoint every SDK client of the stack uses."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving (if started) and close the socket."""
+        if self._thread.is_alive():
+            self.server.shutdown()
+            self._thread.join()
+        self.server.server_close()
+
+
+class LocalStack:
+    """Starts, seeds and stops the whole system on loopback."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.template = load_template(config.template_path)
+        self.resolver = Resolver(
+            template=self.template,
+            region=config.region,
+            stack_name=config.stack_name,
+            parameters=dict(config.parameters),
+        )
+        self.moto: MotoServer | None = None
+        self.endpoint = ""
+        self.functions: list[LocalFunction] = []
+        self.invokers: dict[str, AsyncInvoker] = {}
+        self.watchers: list[BucketWatcher] = []
+        self.pollers: list[StreamPoller] = []
+        self.api: HttpApiServer | None = None
+        self.queue_urls: dict[str, str] = {}
+        self.info: dict[str, Any] = {}
+        self._saved_env: dict[str, str | None] = {}
+        self._watch_stop = False
+        self._watch_thread: threading.Thread | None = None
+
+    @property
+    def state_file(self) -> Path:
+        """`stack.json`: written when the stack is ready, removed when it stops."""
+        return self.config.state_dir / "stack.json"
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of this stack's moto server (explicit endpoint and fake keys)."""
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.config.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    # -- start -------------------------------------------------------------------------
+
+    def start(self) -> dict[str, Any]:
+        """Bring everything up, publish the sample content, write stack.json; return it."""
+        self.state_file.unlink(missing_ok=True)
+        self.moto = MotoServer(self.config.host, self.config.aws_port)
+        self.moto.start()
+        self.endpoint = self.moto.url
+        self._provision()
+        specs = function_specs(self.resolver, self.config.template_path)
+        self.functions = [LocalFunction(spec, self.config.region) for spec in specs]
+        self.api = HttpApiServer(self.config.host, self.config.api_port, self.functions)
+        self._set_environment(specs)
+        loaded = [function for function in self.functions if function.load()]
+        self._start_triggers(loaded)
+        self.api.start()
+        seeded = self._seed()
+        self.info = self._describe(seeded)
+        self._write_state()
+        return self.info
+
+    def _provision(self) -> None:
+        """Create queues, tables and buckets as the template declares them."""
+        sqs, dynamodb, s3 = self.client("sqs"), self.client("dynamodb"), self.client("s3")
+        stack = self.config.stack_name
+        for logical_id, resource in resources("AWS::SQS::Queue", self.template).items():
+            props = resource.get("Properties", {})
+            name = self.resolver.string(props.get("QueueName", f"{stack}-{logical_id}"))
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            self._register(logical_id, url, Arn=arn["Attributes"]["QueueArn"], QueueName=name)
+            self.queue_urls[arn["Attributes"]["QueueArn"]] = url
+        for logical_id, resource in resources("AWS::DynamoDB::Table", self.template).items():
+            props = resource["Properties"]
+            name = self.resolver.string(props.get("TableName", f"{stack}-{logical_id}"))
+            table = dynamodb.create_table(**table_create_request(props, name))["TableDescription"]
+            ttl = props.get("TimeToLiveSpecification") or {}
+            if ttl.get("Enabled"):
+                dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={
+                        "Enabled": True,
+                        "AttributeName": ttl["AttributeName"],
+                    },
+                )
+            attributes = {"Arn": table["TableArn"]}
+            if "LatestStreamArn" in table:
+                attributes["StreamArn"] = table["LatestStreamArn"]
+            self._register(logical_id, name, **attributes)
+        for logical_id, resource in resources("AWS::S3::Bucket", self.template).items():
+            props = resource.get("Properties", {})
+            name = self.resolver.string(props.get("BucketName", f"{stack}-{logical_id}".lower()))
+            location = {}
+            if self.config.region != "us-east-1":
+                location = {"CreateBucketConfiguration": {"LocationConstraint": self.config.region}}
+            s3.create_bucket(Bucket=name, **location)
+            if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+            self._register(
+                logical_id,
+                name,
+                Arn=f"arn:aws:s3:::{name}",
+                DomainName=f"{name}.s3.amazonaws.com",
+                RegionalDomainName=f"{name}.s3.{self.config.region}.amazonaws.com",
+            )
+            log.info("bucket %s (%s)", name, logical_id)
+
+    def _register(self, logical_id: str, ref: str, **attributes: str) -> None:
+        self.resolver.refs[logical_id] = ref
+        for attribute, value in attributes.items():
+            self.resolver.attributes[(logical_id, attribute)] = value
+
+    def _set_environment(self, specs: list[FunctionSpec]) -> None:
+        """One process hosts every handler: their environments are merged (conflicts warned)."""
+        assert self.api is not None
+        merged: dict[str, str] = {}
+        for spec in specs:
+            for name, value in spec.environment.items():
+                if merged.get(name, value) != value:
+                    log.warning(
+                        "%s: %s differs between functions; using %r",
+                        spec.logical_id,
+                        name,
+                        merged[name],
+                    )
+                merged.setdefault(name, value)
+        outbox = (self.config.state_dir / "outbox").resolve()
+        outbox.mkdir(parents=True, exist_ok=True)
+        merged |= FAKE_CREDENTIALS | {
+            "AWS_REGION": self.config.region,
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "OUTBOX_DIR": str(outbox),
+            "PUBLIC_API_URL": self.api.url,
+        }
+        for name, value in merged.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _start_triggers(self, functions: list[LocalFunction]) -> None:
+        """Stream pollers (their LATEST is now), async queues and bucket watchers."""
+        streams = self.client("dynamodbstreams")
+        by_bucket: dict[str, list[Any]] = {}
+        for function in functions:
+            spec = function.spec
+            for trigger in spec.streams:
+                poller = StreamPoller(
+                    streams, trigger, function, self.config.region, self.send_to_destination
+                )
+                poller.start()
+                self.pollers.append(poller)
+            if spec.s3:
+                invoker = AsyncInvoker(function, self.send_to_destination)
+                invoker.start()
+                self.invokers[spec.logical_id] = invoker
+                for s3_trigger in spec.s3:
+                    by_bucket.setdefault(s3_trigger.bucket, []).append((s3_trigger, invoker.submit))
+        sequencer = Sequencer()
+        s3 = self.client("s3")
+        for bucket, targets in by_bucket.items():
+            watcher = BucketWatcher(s3, bucket, self.config.region, targets, sequencer)
+            watcher.scan()
+            self.watchers.append(watcher)
+        if self.watchers:
+            self._watch_thread = threading.Thread(target=self._watch, name="s3-watch", daemon=True)
+            self._watch_thread.start()
+
+    def _watch(self) -> None:
+        while not self._watch_stop:
+            for watcher in self.watchers:
+                try:
+                    watcher.scan()
+                except Exception:
+                    log.exception("listing bucket %s failed", watcher.bucket)
+            time.sleep(self.config.poll_interval)
+
+    def send_to_destination(self, arn: str, payload: dict[str, Any]) -> None:
+        """Lambda's OnFailure destination: SQS queues of the stack get the record."""
+        url = self.queue_urls.get(arn)
+        if url is None:
+            log.error(
+                "destination %s is not a local queue; record: %s", arn, json.dumps(payload)[:2000]
+            )
+            return
+        self.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(payload))
+        log.error("failure record sent to %s", url)
+
+    # -- seed --------------------------------------------------------------------------
+
+    def _seed(self) -> dict[str, Any]:
+        """Upload the sample content like an editor would, then wait until it is processed."""
+        if self.config.seed_dir is None:
+            return {"uploaded": 0}
+        bucket = self.content_bucket()
+        s3 = self.client("s3")
+        files = seed_files(self.config.seed_dir)
+        for key, path in files:
+            s3.put_object(
+                Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(path)
+            )
+        log.info("uploaded %d sample files to s3://%s", len(files), bucket)
+        idle = self.wait_until_idle(self.config.seed_timeout)
+        if not idle:
+            log.warning("sample content still processing after %.0f s", self.config.seed_timeout)
+        reports = self.report_statuses([key for key, _ in files])
+        log.info("sample content: %s", dict(reports) or "no reports (publisher not running)")
+        return {"uploaded": len(files), "reports": dict(reports), "settled": idle}
+
+    def report_statuses(self, keys: list[str]) -> Counter[str]:
+        """How many of `keys` have a report, by status (the editor contract's reports/)."""
+        s3 = self.client("s3")
+        statuses: Counter[str] = Counter()
+        for key in keys:
+            try:
+                body = s3.get_object(Bucket=self.content_bucket(), Key=f"reports/{key}.json")[
+                    "Body"
+                ]
+            except s3.exceptions.NoSuchKey:
+                continue
+            statuses[json.loads(body.read()).get("status", "unknown")] += 1
+        return statuses
+
+    def _activity(self) -> tuple[int, int]:
+        """(work observed so far, completed polling cycles of the slowest poller)."""
+        work = sum(w.dispatched for w in self.watchers) + sum(p.dispatched for p in self.pollers)
+        work += sum(f.invocations for f in self.functions)
+        cycles = [w.scans for w in self.watchers] + [p.cycles for p in self.pollers]
+        return work, min(cycles, default=0)
+
+    def busy(self) -> bool:
+        """Whether any event is queued, in a batch buffer or being handled."""
+        return any(i.pending for i in self.invokers.values()) or any(
+            p.pending for p in self.pollers
+        )
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until two full polling rounds see no new work (uploads, stream records)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            work, cycles = self._activity()
+            while self._activity()[1] < cycles + 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not self.busy() and self._activity()[0] == work:
+                return True
+        return False
+
+    # -- describe / stop ---------------------------------------------------------------
+
+    def content_bucket(self) -> str:
+        """The bucket editors upload to: the functions' CONTENT_BUCKET, else the first bucket."""
+        for function in self.functions:
+            if "CONTENT_BUCKET" in function.spec.environment:
+                return function.spec.environment["CONTENT_BUCKET"]
+        return next(iter(self._names("AWS::S3::Bucket").values()))
+
+    def _names(self, kind: str) -> dict[str, str]:
+        return {lid: self.resolver.refs[lid] for lid in resources(kind, self.template)}
+
+    def _describe(self, seeded: dict[str, Any]) -> dict[str, Any]:
+        assert self.api is not None
+        tables = self._names("AWS::DynamoDB::Table")
+        return {
+            "api_url": self.api.url,
+            "aws_endpoint_url": self.endpoint,
+            "content_bucket": self.content_bucket(),
+            "table_name": next(iter(tables.values()), None),
+            "region": self.config.region,
+            "credentials": {
+                "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            },
+            "outbox_dir": os.environ["OUTBOX_DIR"],
+            "tables": tables,
+            "buckets": self._names("AWS::S3::Bucket"),
+            "queues": self._names("AWS::SQS::Queue"),
+            "functions": {
+                f.spec.logical_id: {
+                    "handler": f.spec.handler,
+                    "status": f.status,
+                    "triggers": [t.name for t in (*f.spec.s3, *f.spec.streams, *f.spec.http)],
+                }
+                for f in self.functions
+            },
+            "seed": seeded,
+            "pid": os.getpid(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _write_state(self) -> None:
+        """Write stack.json atomically: its appearance is the ready signal."""
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_suffix(".json.tmp")
+        partial.write_text(
+            json.dumps(self.info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        partial.replace(self.state_file)
+
+    def stop(self) -> None:
+        """Stop pollers, queues and servers; restore the environment; remove stack.json."""
+        self.state_file.unlink(missing_ok=True)
+        self._watch_stop = True
+        if self._watch_thread is not None:
+            self._watch_thread.join()
+        for poller in self.pollers:
+            poller.stop()
+        for invoker in self.invokers.values():
+            invoker.stop()
+        if self.api is not None:
+            self.api.stop()
+        for function in self.functions:
+            function.shutdown()
+        if self.moto is not None:
+            self.moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        log.info("local stack stopped")
