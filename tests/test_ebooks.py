@@ -543,3 +543,59 @@ def test_openapi_documents_every_status(client: TestClient) -> None:
         assert statuses <= set(paths[path][method]["responses"]), (path, method)
     problem = paths["/ebooks/{ebook_id}/requests"]["post"]["responses"]["429"]
     assert "application/problem+json" in problem["content"]
+
+
+@pytest.mark.slow
+def test_whole_flow_over_http_against_a_moto_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on the local stack: real HTTP to moto, mail to the outbox, presigned URL fetched."""
+    import boto3
+    import httpx
+    from moto.server import ThreadedMotoServer
+    from newsdesk.api.app import create_app
+    from newsdesk.dal import clients
+
+    from infra.local.template import create_table_request
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+        config.settings.cache_clear()
+        clients.reset()
+        secrets.reset()
+        boto3.client("dynamodb").create_table(**create_table_request(settings().table_name))
+        s3 = boto3.client("s3")
+        bucket = settings().content_bucket
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_object(Bucket=bucket, Key=PDF_KEY, Body=PDF_BYTES)
+        boto3.client("ssm").put_parameter(
+            Name=settings().ebook_token_parameter, Type="SecureString", Value="h" * 48
+        )
+        ebook = Ebook(id=EBOOK_ID, title=TITLE, description="Opdag Ballerup.")
+        item = ebook_item(ebook, source_key=f"ebooks/{EBOOK_ID}.md", pdf_key=PDF_KEY)
+        dynamodb().put_item(TableName=settings().table_name, Item=to_dynamo(item))
+
+        with TestClient(create_app(), follow_redirects=False) as client:
+            assert request_book(client).status_code == 202
+            (path,) = (tmp_path / "outbox").glob("*.eml")
+            parsed = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+            assert isinstance(parsed, EmailMessage)
+            text = parsed.get_body(("plain",))
+            assert text is not None
+            (link,) = re.findall(r"^(http\S+/download\?token=\S+)$", text.get_content(), re.M)
+            redirect = client.get(path_of(link))
+        assert redirect.status_code == 302
+        location = redirect.headers["location"]
+        assert location.startswith(f"http://{host}:{port}/")
+        pdf = httpx.get(location, timeout=5)
+        assert pdf.status_code == 200
+        assert pdf.content == PDF_BYTES
+        assert pdf.headers["content-disposition"].startswith("attachment; filename=")
+    finally:
+        server.stop()
+        clients.reset()
+        secrets.reset()

@@ -161,3 +161,36 @@ def test_counter_matches_a_window_model(aws: dict[str, Any], offsets: list[int])
             count += 1
         else:
             assert wait == window_start + window - now
+
+
+def test_template_wires_the_ebook_flow_least_privilege() -> None:
+    """The deployed function gets exactly the settings and permissions the flow uses."""
+    from infra.local.template import function_environment, load_template, ttl_attribute
+
+    template = load_template()
+    env = function_environment("ApiFunction", template)
+    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL"} <= set(env)
+    assert "OUTBOX_DIR" not in env  # only the local stack writes mail to files
+    assert ttl_attribute(template) == "expires_at"  # what every counter and record carries
+    assert template["Parameters"]["PublicApiUrl"]["Default"] == ""
+    policies = template["Resources"]["ApiFunction"]["Properties"]["Policies"]
+    statements = {
+        s["Sid"]: s for p in policies if isinstance(p, dict) for s in p.get("Statement", [])
+    }
+    writes = statements["WriteEbookRequestRecords"]
+    assert sorted(writes["Action"]) == ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    leading = writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert sorted(leading) == sorted(
+        [f"{store.READER_PREFIX}*", f"{store.CLIENT_PREFIX}*", f"{store.LINK_PREFIX}*"]
+    )
+    pdfs = statements["PresignEbookPdfs"]
+    assert pdfs["Action"] == ["s3:GetObject"]
+    assert pdfs["Resource"].value.endswith("/ebooks/*")
+    mail = statements["SendEbookMail"]
+    assert mail["Action"] == ["ses:SendEmail"]
+    assert mail["Resource"].value.endswith(":identity/${SesSenderAddress}")
+    secret = statements["ReadEbookTokenSecret"]
+    assert secret["Action"] == ["ssm:GetParameter"]
+    assert secret["Resource"].value.endswith(":parameter${EbookTokenParameterName}")
+    all_actions = [a for s in statements.values() for a in s["Action"]]
+    assert not any(a.endswith("*") for a in all_actions)

@@ -8,15 +8,12 @@ with the template's FilterCriteria. Figures are printed, never asserted on timin
 from __future__ import annotations
 
 import json
-import math
-import random
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +26,8 @@ from newsdesk.dal.articles import article_items, get_article, list_teasers
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.handlers.related import handler
 from newsdesk.logic.publishing.parsing import parse_article
-from newsdesk.logic.related.profile import Profile
-from newsdesk.logic.related.recompute import recompute
-from newsdesk.logic.related.scoring import SHOWN, score, top
-from newsdesk.models import Article, Author
+from newsdesk.logic.related.scoring import SHOWN
+from newsdesk.models import Article
 
 from infra.local import patterns
 from infra.local.template import create_table_request, load_template, resources

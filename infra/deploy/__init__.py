@@ -1,1 +1,1 @@
-"""Deployment tooling: the template gates and `sam build`, shared by the Makefile, tests and bench."""
+"""Deployment tooling: template gates and `sam build`, shared by Makefile, tests and bench."""

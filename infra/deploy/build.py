@@ -29,7 +29,9 @@ def template_for(architecture: str) -> str:
     """The template text with its (single, global) architecture set to `architecture`."""
     text, count = _ARCHITECTURES.subn(rf"\g<1>[{architecture}]", TEMPLATE.read_text("utf-8"))
     if count != 1:
-        raise ValueError(f"expected one `Architectures: [arm64]` line in the template, found {count}")
+        raise ValueError(
+            f"expected one `Architectures: [arm64]` line in the template, found {count}"
+        )
     return text
 
 
@@ -70,7 +72,9 @@ def build(build_dir: Path, architecture: str = DEPLOYED_ARCHITECTURE) -> Path:
 def main() -> int:
     """`make build`: the deployable arm64 build in .aws-sam/build (what `sam deploy` uploads)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--architecture", default=DEPLOYED_ARCHITECTURE, choices=["arm64", "x86_64"])
+    parser.add_argument(
+        "--architecture", default=DEPLOYED_ARCHITECTURE, choices=["arm64", "x86_64"]
+    )
     parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".aws-sam" / "build")
     args = parser.parse_args()
     process = start(args.build_dir, args.architecture)

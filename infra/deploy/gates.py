@@ -82,21 +82,23 @@ def checkov_problems(report: dict[str, Any]) -> list[str]:
 
 
 def _checkov_summary(report: dict[str, Any]) -> str:
-    """One line per check, then the totals (the JSON report is unreadable as it comes)."""
+    """One line per failed or skipped check, then the totals (the raw JSON is unreadable)."""
     results = report.get("results", {})
     lines = [
-        f"{kind.split('_')[0]:7} {check['check_id']:12} {check['resource']}"
-        + (f"  — {check['check_result'].get('suppress_comment')}" if kind == "skipped_checks" else "")
-        for kind in ("failed_checks", "skipped_checks")
-        for check in results.get(kind, [])
+        f"FAILED  {check['check_id']:12} {check['resource']}"
+        for check in results.get("failed_checks", [])
     ]
-    summary = report.get("summary", {})
-    lines.append(
-        "passed {passed}, failed {failed}, skipped {skipped}, parsing errors {parsing_errors}".format(
-            **{key: summary.get(key, 0) for key in ("passed", "failed", "skipped", "parsing_errors")}
-        )
-    )
+    lines += [
+        f"skipped {check['check_id']:12} {check['resource']}"
+        f"  — {check['check_result'].get('suppress_comment')}"
+        for check in results.get("skipped_checks", [])
+    ]
+    totals = {key: report.get("summary", {}).get(key, 0) for key in _TOTALS}
+    lines.append(", ".join(f"{key.replace('_', ' ')} {value}" for key, value in totals.items()))
     return "\n".join(lines)
+
+
+_TOTALS = ("passed", "failed", "skipped", "parsing_errors")
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,9 @@ ACCOUNT_ID = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
+_NO_VALUE = object()
+
+
 class UnresolvableError(ValueError):
     """An intrinsic that names something the local stack does not know."""
 
@@ -63,9 +66,10 @@ class Resolver:
                 (key,) = node
                 if key == "Ref" or key.startswith("Fn::"):
                     return self._intrinsic(key.removeprefix("Fn::"), node[key])
-            return {key: self.resolve(value) for key, value in node.items()}
+            resolved = {key: self.resolve(value) for key, value in node.items()}
+            return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
         if isinstance(node, list):
-            return [self.resolve(value) for value in node]
+            return [v for v in (self.resolve(value) for value in node) if v is not _NO_VALUE]
         return node
 
     def string(self, node: Any) -> str:
@@ -79,6 +83,8 @@ class Resolver:
 
     def ref(self, name: str) -> Any:
         """What `!Ref name` yields."""
+        if name == "AWS::NoValue":
+            return _NO_VALUE
         pseudo = self.pseudo()
         if name in pseudo:
             return pseudo[name]
@@ -125,8 +131,37 @@ class Resolver:
             case "Split":
                 delimiter, text = value
                 return self.string(text).split(delimiter)
+            case "FindInMap":
+                mapping, top, second = (self.resolve(part) for part in value)
+                return self.template["Mappings"][mapping][top][second]
+            case "If":
+                condition, when_true, when_false = value
+                return self.resolve(when_true if self.condition(condition) else when_false)
+            case "Equals" | "Not" | "And" | "Or" | "Condition":
+                return self._boolean(name, value)
             case _:
                 raise UnresolvableError(f"!{name} is not supported by the local stack")
+
+    def condition(self, name: str) -> bool:
+        """The value of one of the template's Conditions."""
+        try:
+            return bool(self.resolve(self.template["Conditions"][name]))
+        except KeyError:
+            raise UnresolvableError(f"condition {name} is not in the template") from None
+
+    def _boolean(self, name: str, value: Any) -> bool:
+        match name:
+            case "Equals":
+                left, right = (self.resolve(part) for part in value)
+                return bool(left == right)
+            case "Not":
+                return not self.resolve(value[0])
+            case "And":
+                return all(self.resolve(part) for part in value)
+            case "Or":
+                return any(self.resolve(part) for part in value)
+            case _:
+                return self.condition(str(value))
 
     def _sub(self, text: str, variables: dict[str, Any]) -> str:
         def replace(match: re.Match[str]) -> str:

@@ -12,6 +12,7 @@ import json
 import logging
 import mimetypes
 import os
+import secrets
 import threading
 import time
 from collections import Counter
@@ -28,6 +29,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local import motopatch
 from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, function_specs
 from infra.local.httpapi import HttpApiServer
 from infra.local.intrinsics import Resolver
@@ -87,6 +89,26 @@ def content_type(path: Path) -> str:
     )
 
 
+def ssm_parameters_read(template: dict[str, Any], resolver: Resolver) -> set[str]:
+    """Names of the SSM parameters that the functions' policy statements allow reading."""
+    names = set()
+    for resource in resources("AWS::Serverless::Function", template).values():
+        for policy in resource["Properties"].get("Policies", []):
+            if not isinstance(policy, dict):
+                continue
+            for statement in policy.get("Statement", []):
+                actions = statement.get("Action", [])
+                actions = [actions] if isinstance(actions, str) else actions
+                if not any(a.startswith("ssm:GetParameter") for a in actions):
+                    continue
+                targets = resolver.resolve(statement.get("Resource", []))
+                for arn in [targets] if isinstance(targets, str) else targets:
+                    _, _, name = str(arn).partition(":parameter")
+                    if name and "*" not in name:
+                        names.add(name)
+    return names
+
+
 class MotoServer:
     """moto's server with its backends behind one lock.
 
@@ -96,6 +118,7 @@ class MotoServer:
     """
 
     def __init__(self, host: str, port: int) -> None:
+        motopatch.install()
         app = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
 
@@ -179,6 +202,7 @@ class LocalStack:
         specs = function_specs(self.resolver, self.config.template_path)
         self.functions = [LocalFunction(spec, self.config.region) for spec in specs]
         self.api = HttpApiServer(self.config.host, self.config.api_port, self.functions)
+        self._create_read_secrets()
         self._set_environment(specs)
         loaded = [function for function in self.functions if function.load()]
         self._start_triggers(loaded)
@@ -233,6 +257,20 @@ class LocalStack:
                 RegionalDomainName=f"{name}.s3.{self.config.region}.amazonaws.com",
             )
             log.info("bucket %s (%s)", name, logical_id)
+
+    def _create_read_secrets(self) -> None:
+        """Play the operator: create each SSM parameter a function's policy lets it read.
+
+        The template cannot create SecureStrings (operators do before deploying), so the
+        local stack creates every parameter named in an `ssm:GetParameter*` statement with
+        a random 32-byte value.
+        """
+        ssm = self.client("ssm")
+        for name in sorted(ssm_parameters_read(self.template, self.resolver)):
+            ssm.put_parameter(
+                Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
+            )
+            log.info("ssm parameter %s (random SecureString)", name)
 
     def _register(self, logical_id: str, ref: str, **attributes: str) -> None:
         self.resolver.refs[logical_id] = ref

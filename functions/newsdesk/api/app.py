@@ -48,6 +48,7 @@ def _register_problem_schema(app: FastAPI) -> None:
                 "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             )
             components.setdefault("FieldError", problems.FieldError.model_json_schema())
+            problems.document_malformed_bodies(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -153,3 +153,18 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def document_malformed_bodies(document: dict[str, Any]) -> None:
+    """Document 400 on every operation that reads a body.
+
+    FastAPI answers 400 itself when a body cannot be decoded at all (bytes that are not
+    UTF-8 JSON text), before any route runs; routes cannot list it, so the document does.
+    """
+    (entry,) = problem_responses(400).values()
+    described = {key: value for key, value in entry.items() if key != "model"}
+    described["description"] = "Malformed body (not JSON text)"
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("400", described)

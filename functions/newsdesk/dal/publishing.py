@@ -53,13 +53,21 @@ class SourceObject:
 
 @dataclass(frozen=True, slots=True)
 class SourceState:
-    """What was last applied for one uploaded key."""
+    """What was last decided for one uploaded key.
+
+    `sequencer` is the newest event seen (its outcome is the report's); `live_sequencer` the
+    newest event that set the live state (a rejected upload never does), with its version.
+    `revision` grows with every write: the condition that serialises concurrent deliveries.
+    """
 
     key: str
     sequencer: str
+    live_sequencer: str | None
     version_id: str | None
     live_slug: str | None
+    outcome: Item
     report: Item
+    revision: int = 0
 
     def item(self) -> Item:
         """The state item as stored."""
@@ -68,9 +76,12 @@ class SourceState:
             "SK": SOURCE_SK,
             "source_key": self.key,
             "sequencer": self.sequencer,
+            "live_sequencer": self.live_sequencer,
             "version_id": self.version_id,
             "live_slug": self.live_slug,
+            "outcome": self.outcome,
             "report": self.report,
+            "revision": self.revision,
         }
 
 
@@ -153,9 +164,12 @@ def get_source_state(key: str) -> SourceState | None:
     return SourceState(
         key=key,
         sequencer=item["sequencer"],
+        live_sequencer=item.get("live_sequencer"),
         version_id=item.get("version_id"),
         live_slug=item.get("live_slug"),
+        outcome=item["outcome"],
         report=item["report"],
+        revision=item["revision"],
     )
 
 
@@ -223,7 +237,7 @@ def put_source_state(state: SourceState, previous: SourceState | None) -> Operat
     """Store `state` only if the stored state is still `previous` (optimistic concurrency)."""
     if previous is None:
         return put(state.item(), "attribute_not_exists(PK)")
-    return put(state.item(), "sequencer = :previous", {":previous": previous.sequencer})
+    return put(state.item(), "revision = :previous", {":previous": previous.revision})
 
 
 def transact(operations: list[Operation]) -> None:

@@ -9,8 +9,8 @@ Items (all outside the page prefix "A#" except the shown list):
 | profile | `ARTICLE#<slug>` | `R#PROFILE` |
 | reverse index | `ARTICLE#<shown>` | `R#REFBY#<owner>`: `<owner>`'s list holds `<shown>` |
 | posting | `RPOST#<feature>` | `<rank>#<slug>` (`slug`, `weight`), strongest first |
-| document frequency | `RDF#<feature>` | `RDF` (`df`); corpus size at `RSTATS`/`RSTATS` |
-| applied delta | `RAPPLIED#<marker>#<chunk>` | same (TTL): makes frequency updates idempotent |
+| document frequencies | `RDF#<bucket>` | `RDF` (`df`: feature → count, 16 buckets); corpus size at `RSTATS` |
+| applied delta | `RAPPLIED#<marker>` | same (TTL): a frequency update is applied at most once |
 | recompute job | `RJOB#related-recompute` | same |
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,9 +46,10 @@ APPLIED_PREFIX = "RAPPLIED#"
 JOB_KEY = "RJOB#related-recompute"
 # Idempotency markers only need to outlive stream retries (24 h) and redeliveries.
 _MARKER_TTL_SECONDS = 3 * 24 * 3600
+# Document frequencies live in a few map items, so a publish reads and updates a fixed number.
+FREQUENCY_BUCKETS = 16
 _BATCH_GET = 100
 _BATCH_WRITE = 25
-_TRANSACTION = 100
 _RETRY_PAUSE = 0.05
 
 
@@ -151,70 +153,99 @@ def _delete(pk: str, sk: str) -> dict[str, Any]:
     return {"DeleteRequest": {"Key": _key(pk, sk)}}
 
 
+def frequency_bucket(feature: str) -> str:
+    """The statistics item that holds a feature's document frequency (a stable hash bucket)."""
+    return f"{FREQUENCY_PREFIX}{zlib.crc32(feature.encode()) % FREQUENCY_BUCKETS:02d}"
+
+
 def get_stats(features: Iterable[str]) -> tuple[int, dict[str, int]]:
     """Corpus size and the document frequency of each feature asked for."""
-    wanted = sorted(set(features))
-    item_keys = [_key(STATS_KEY, STATS_KEY)] + [
-        _key(FREQUENCY_PREFIX + f, FREQUENCY_SK) for f in wanted
-    ]
+    wanted = set(features)
+    buckets = sorted({frequency_bucket(f) for f in wanted})
+    item_keys = [_key(STATS_KEY, STATS_KEY)] + [_key(b, FREQUENCY_SK) for b in buckets]
     documents = 0
     frequencies: dict[str, int] = {}
     for item in _batch_get(item_keys):
         if item["PK"] == STATS_KEY:
             documents = int(item.get("documents", 0))
         else:
-            frequencies[item["PK"].removeprefix(FREQUENCY_PREFIX)] = int(item.get("df", 0))
+            counts = item.get("df", {})
+            frequencies.update({f: int(counts[f]) for f in wanted if f in counts})
     return documents, frequencies
 
 
-def _first_condition_failed(error: ClientError) -> bool:
-    """A transaction refused by its first condition (marker present, list version moved on)."""
-    reasons = error.response.get("CancellationReasons", [])
-    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
+def _claim(marker: str) -> bool:
+    """Record that a delta is being applied; False if it was claimed before (a redelivery)."""
+    pk = APPLIED_PREFIX + marker
+    item = {"PK": pk, "SK": pk, "expires_at": int(time.time()) + _MARKER_TTL_SECONDS}
+    try:
+        dynamodb().put_item(
+            TableName=_table(),
+            Item=to_dynamo(item),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _add_to_bucket(bucket: str, deltas: Mapping[str, int]) -> None:
+    """One UpdateItem adding to several counters of one bucket's map."""
+    names = {f"#f{i}": feature for i, feature in enumerate(sorted(deltas))}
+    values: dict[str, Any] = {":zero": {"N": "0"}}
+    clauses = []
+    for alias, feature in names.items():
+        values[f":d{alias[2:]}"] = {"N": str(deltas[feature])}
+        clauses.append(f"df.{alias} = if_not_exists(df.{alias}, :zero) + :d{alias[2:]}")
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": _key(bucket, FREQUENCY_SK),
+        "UpdateExpression": "SET " + ", ".join(clauses),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    try:
+        dynamodb().update_item(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ValidationException":
+            raise
+        # The bucket (or its map) does not exist yet: create it empty, then add.
+        try:
+            dynamodb().put_item(
+                TableName=_table(),
+                Item=to_dynamo({"PK": bucket, "SK": FREQUENCY_SK, "df": {}}),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as race:
+            if race.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        dynamodb().update_item(**request)
 
 
 def apply_frequency_delta(marker: str, deltas: Mapping[str, int], documents: int) -> None:
-    """Add `deltas` to document frequencies and `documents` to the corpus size, exactly once.
+    """Add `deltas` to document frequencies and `documents` to the corpus size, at most once.
 
-    Each chunk is a transaction with a marker item written only if absent, so a retried
-    stream record re-applies nothing that already landed.
+    The marker is claimed first, so a redelivered record never counts an article twice;
+    an attempt that dies half-way leaves counts slightly low until the next full recompute
+    (frequencies only weigh terms, they never decide what is published).
     """
-    updates = [
-        (FREQUENCY_PREFIX + f, FREQUENCY_SK, "df", d) for f, d in sorted(deltas.items()) if d
-    ]
+    if not _claim(marker):
+        return
     if documents:
-        updates.insert(0, (STATS_KEY, STATS_KEY, "documents", documents))
-    expires = int(time.time()) + _MARKER_TTL_SECONDS
-    size = _TRANSACTION - 1
-    for index, start in enumerate(range(0, len(updates), size)):
-        marker_pk = f"{APPLIED_PREFIX}{marker}#{index}"
-        operations: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": _table(),
-                    "Item": to_dynamo({"PK": marker_pk, "SK": marker_pk, "expires_at": expires}),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        ]
-        operations += [
-            {
-                "Update": {
-                    "TableName": _table(),
-                    "Key": _key(pk, sk),
-                    "UpdateExpression": f"ADD {attribute} :d",
-                    "ExpressionAttributeValues": {":d": {"N": str(delta)}},
-                }
-            }
-            for pk, sk, attribute, delta in updates[start : start + size]
-        ]
-        try:
-            dynamodb().transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            if not _first_condition_failed(error):
-                raise
+        dynamodb().update_item(
+            TableName=_table(),
+            Key=_key(STATS_KEY, STATS_KEY),
+            UpdateExpression="ADD documents :n",
+            ExpressionAttributeValues={":n": {"N": str(documents)}},
+        )
+    by_bucket: dict[str, dict[str, int]] = {}
+    for feature, delta in deltas.items():
+        if delta:
+            by_bucket.setdefault(frequency_bucket(feature), {})[feature] = delta
+    for bucket, bucket_deltas in sorted(by_bucket.items()):
+        _add_to_bucket(bucket, bucket_deltas)
 
 
 def delta_marker(slug: str, before: str, after: str) -> str:
@@ -224,33 +255,14 @@ def delta_marker(slug: str, before: str, after: str) -> str:
 
 def put_frequencies(frequencies: Mapping[str, int], documents: int) -> None:
     """Overwrite the statistics with exact counts (full recompute)."""
-    requests = [_put({"PK": STATS_KEY, "SK": STATS_KEY, "documents": documents})]
-    requests += [
-        _put({"PK": FREQUENCY_PREFIX + f, "SK": FREQUENCY_SK, "df": df})
-        for f, df in sorted(frequencies.items())
-    ]
-    batch_write(requests)
-
-
-def delete_frequencies_except(kept: set[str]) -> int:
-    """Remove frequency items of features no article has any more (full recompute scans)."""
-    stale: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "FilterExpression": "begins_with(PK, :prefix)",
-        "ExpressionAttributeValues": {":prefix": {"S": FREQUENCY_PREFIX}},
-        "ProjectionExpression": "PK",
+    buckets: dict[str, dict[str, int]] = {
+        f"{FREQUENCY_PREFIX}{b:02d}": {} for b in range(FREQUENCY_BUCKETS)
     }
-    while True:
-        response = dynamodb().scan(**request)
-        for item in map(from_dynamo, response.get("Items", [])):
-            if item["PK"].removeprefix(FREQUENCY_PREFIX) not in kept:
-                stale.append(_delete(item["PK"], FREQUENCY_SK))
-        if "LastEvaluatedKey" not in response:
-            break
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    batch_write(stale)
-    return len(stale)
+    for feature, count in frequencies.items():
+        buckets[frequency_bucket(feature)][feature] = count
+    requests = [_put({"PK": STATS_KEY, "SK": STATS_KEY, "documents": documents})]
+    requests += [_put({"PK": b, "SK": FREQUENCY_SK, "df": df}) for b, df in buckets.items()]
+    batch_write(requests)
 
 
 class DynamoPostings:
@@ -393,32 +405,33 @@ def list_writes(slug: str, entries: list[Entry], previous: ListState | None) -> 
 
 
 def save_list(slug: str, entries: list[Entry], previous: ListState | None) -> bool:
-    """Replace a kept list (and its shown teasers and reverse index) if nobody changed it since.
+    """Replace a kept list if nobody changed it since `previous` was read.
 
-    False when another writer got there first: the caller re-reads and re-applies.
+    The conditional write of the candidates is the commit point. Shown teasers and new
+    reverse-index entries are written just before it (a failed commit is retried and rewrites
+    them), entries that left the list lose their reverse-index item just after it (a stale one
+    only costs a needless update later). False when another writer got there first.
     """
-    operations: list[dict[str, Any]] = []
-    for index, change in enumerate(list_writes(slug, entries, previous)):
-        if "put" in change:
-            put: dict[str, Any] = {"TableName": _table(), "Item": to_dynamo(change["put"])}
-            if index == 0:
-                if previous is None:
-                    put["ConditionExpression"] = "attribute_not_exists(PK)"
-                else:
-                    put["ConditionExpression"] = "version = :v"
-                    put["ExpressionAttributeValues"] = {":v": {"N": str(previous.version)}}
-            operations.append({"Put": put})
-        else:
-            pk, sk = change["delete"]
-            operations.append({"Delete": {"TableName": _table(), "Key": _key(pk, sk)}})
+    changes = list_writes(slug, entries, previous)
+    commit = changes[0]["put"]
+    before = [_put(c["put"]) for c in changes[1:] if "put" in c]
+    after = [_delete(*c["delete"]) for c in changes[1:] if "delete" in c]
+    batch_write(before)
+    condition: dict[str, Any] = (
+        {"ConditionExpression": "attribute_not_exists(PK)"}
+        if previous is None
+        else {
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(previous.version)}},
+        }
+    )
     try:
-        dynamodb().transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+        dynamodb().put_item(TableName=_table(), Item=to_dynamo(commit), **condition)
     except ClientError as error:
-        if error.response["Error"]["Code"] == "TransactionCanceledException" and (
-            _first_condition_failed(error)
-        ):
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False
         raise
+    batch_write(after)
     return True
 
 

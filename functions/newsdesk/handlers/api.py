@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from newsdesk.api.app import create_app
 from newsdesk.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = create_app()
 _asgi = Mangum(app, lifespan="off", api_gateway_base_path=os.environ.get("API_BASE_PATH") or "/")

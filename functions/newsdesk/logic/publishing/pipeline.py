@@ -1,12 +1,15 @@
 """The publish pipeline: one upload event in, live state changed at most once, a report out.
 
 Ordering: S3 gives each key's events a `sequencer` that grows with time (hex, compared after
-left-padding to equal length). The source state of a key remembers the last one applied: an
-older or equal sequencer is stale or a duplicate and changes nothing (a duplicate re-sends the
-stored report, in case the first delivery failed after the write). A newer event applies the
-version it names (read by versionId, so a late event for an overwritten version still applies
-that version); a removal, or a version since deleted, applies whatever S3 holds now. So the
-final state is that of the newest event, in any order, however often each is delivered.
+left-padding to equal length). Each event is decided on its own: the version it names (read
+by versionId, so a late event for an overwritten version still means that version), or for a
+removal, or a version since deleted, whatever S3 holds now. A decision either sets the live
+state (publish, draft, delete) or is a pure rejection (the live version stays). The source
+state of a key keeps two sequencers: the newest event seen, whose outcome the report shows,
+and the newest event that set the live state. An event older than both is stale or a
+duplicate and changes nothing (a duplicate re-sends the stored report, in case the first
+delivery failed after the write). So the live state is always that of the newest non-rejected
+event, the report that of the newest event: the same in any order, however often delivered.
 
 Live writes are one DynamoDB transaction, conditioned on the source state being the one read
 and on slug ownership (META's `source_key`); a lost condition re-reads and decides again.
@@ -58,11 +61,34 @@ class UploadEvent:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What applying an event decided: the report's status, slug and errors."""
+    """What an event asked for, as its report says it: status and field errors."""
 
     status: Status
-    slug: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+
+    def item(self) -> Item:
+        """Stored form (in the source state)."""
+        return {
+            "status": self.status,
+            "errors": [{"field": e.field, "message": e.message} for e in self.errors],
+        }
+
+    @classmethod
+    def from_item(cls, item: Item) -> Outcome:
+        """Back from the stored form."""
+        errors = [FieldError(e["field"], e["message"]) for e in item.get("errors", [])]
+        return cls(item["status"], errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one event and, unless it is a pure rejection, the live state it sets."""
+
+    outcome: Outcome
+    sets_live: bool
+    live_slug: str | None = None
+    source: store.SourceObject | None = None
+    operations: list[store.Operation] = field(default_factory=list)
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -74,20 +100,26 @@ def sequencer_order(sequencer: str) -> str:
     return sequencer.strip().upper().rjust(64, "0")
 
 
-def is_newer(candidate: str, applied: str) -> bool:
-    """Whether `candidate` comes after `applied` for the same key."""
-    return sequencer_order(candidate) > sequencer_order(applied)
+def is_newer(candidate: str, applied: str | None) -> bool:
+    """Whether `candidate` comes after `applied` (None: nothing applied yet) for one key."""
+    return applied is None or sequencer_order(candidate) > sequencer_order(applied)
 
 
-def report_document(key: str, outcome: Outcome, processed_at: datetime) -> Item:
-    """The report exactly as DESIGN.md defines it."""
+def report_document(
+    key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
+) -> Item:
+    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now."""
     return {
         "key": key,
         "status": outcome.status,
-        "slug": outcome.slug,
-        "errors": [{"field": e.field, "message": e.message} for e in outcome.errors],
+        "slug": live_slug,
+        "errors": outcome.item()["errors"],
         "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
+
+
+def _rejected(errors: list[FieldError]) -> Decision:
+    return Decision(Outcome("rejected", errors), sets_live=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,61 +136,81 @@ class Publisher:
             return None
         for _ in range(MAX_ATTEMPTS):
             state = store.get_source_state(event.key)
-            if state is not None and not is_newer(event.sequencer, state.sequencer):
+            newest = state is None or is_newer(event.sequencer, state.sequencer)
+            if state is not None and not newest:
                 if sequencer_order(event.sequencer) == sequencer_order(state.sequencer):
-                    store.put_report(state.report)
+                    store.put_report(state.report)  # a duplicate: the first write may have failed
                     if kind in {"ebook", "pdf"}:
                         sync_ebook_copies(ebook_id_of(event.key))
-                return None
+                    return None
+                if not is_newer(event.sequencer, state.live_sequencer):
+                    return None  # stale: newer events decided both report and live state
             try:
-                report = self._apply(kind, event, state)
+                decision = self._decide(kind, event, state)
+                if not (newest or decision.sets_live):
+                    return None  # an old rejection: a newer event already has the report
+                report = self._commit(event, state, decision, newest=newest)
             except store.WriteConflict:
                 continue
             store.put_report(report)
+            if kind in {"ebook", "pdf"}:
+                sync_ebook_copies(ebook_id_of(event.key))
             return report
         raise ConcurrentUpdateError(
             f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
         )
 
-    def _apply(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Item:
+    def _decide(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Decision:
         if kind == "article":
             return self._article(event, state)
         if kind == "ebook":
-            return self._ebook(event, state, event.sequencer)
+            return self._ebook(event, state)
         if kind == "pdf":
-            return self._pdf(event, state)
-        return self._commit(event, state, None, Outcome("ignored", errors=[_OTHER_EBOOK_FILE]), [])
+            return self._pdf(event)
+        return Decision(Outcome("ignored", [_OTHER_EBOOK_FILE]), sets_live=False)
 
     def _commit(
         self,
         event: UploadEvent,
         previous: store.SourceState | None,
-        source: store.SourceObject | None,
-        outcome: Outcome,
-        operations: list[store.Operation],
+        decision: Decision,
         *,
-        live_slug: str | None = None,
-        sequencer: str | None = None,
+        newest: bool,
     ) -> Item:
-        """Write the live changes and the new source state in one transaction."""
-        report = report_document(event.key, outcome, self.clock())
+        """Write the live changes and the new source state in one transaction; the report."""
+        outcome = decision.outcome
+        if not newest and previous is not None:
+            outcome = Outcome.from_item(previous.outcome)
+        if decision.sets_live:
+            live_sequencer: str | None = event.sequencer
+            version_id = decision.source.version_id if decision.source else None
+            live_slug = decision.live_slug
+        else:
+            live_sequencer = previous.live_sequencer if previous else None
+            version_id = previous.version_id if previous else None
+            live_slug = previous.live_slug if previous else None
+        report = report_document(event.key, outcome, live_slug, self.clock())
         state = store.SourceState(
             key=event.key,
-            sequencer=sequencer or event.sequencer,
-            version_id=source.version_id if source else None,
+            sequencer=event.sequencer if newest or previous is None else previous.sequencer,
+            live_sequencer=live_sequencer,
+            version_id=version_id,
             live_slug=live_slug,
+            outcome=outcome.item(),
             report=report,
+            revision=previous.revision + 1 if previous else 0,
         )
+        operations = decision.operations if decision.sets_live else []
         store.transact([store.put_source_state(state, previous), *operations])
         return report
 
     # Articles
 
-    def _article(self, event: UploadEvent, state: store.SourceState | None) -> Item:
+    def _article(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         live = state.live_slug if state else None
         source = _read(event)
         if source is None:
-            return self._unpublish(event, state, None, live)
+            return _unpublish(event.key, live, None)
         try:
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
@@ -169,10 +221,9 @@ class Publisher:
                 words_per_minute=self.words_per_minute,
             )
         except ContentError as error:
-            outcome = Outcome("rejected", live, error.errors)
-            return self._commit(event, state, source, outcome, [], live_slug=live)
+            return _rejected(error.errors)
         if parsed.article is None:
-            return self._unpublish(event, state, source, live)
+            return _unpublish(event.key, live, source)
         article = parsed.article
         target = store.article_partition(article.slug)
         meta = target.get(keys.ARTICLE_SK)
@@ -183,105 +234,73 @@ class Publisher:
                 f"the slug '{article.slug}' is already used by {owner}; choose another slug "
                 "(front matter `slug`) or delete that file first",
             )
-            outcome = Outcome("rejected", live, [taken])
-            return self._commit(event, state, source, outcome, [], live_slug=live)
+            return _rejected([taken])
         operations: list[store.Operation] = []
         if live is not None and live != article.slug:
             operations += _unpublish_operations(event.key, live, store.article_partition(live))
         operations += _article_operations(event.key, article_items_for(event.key, parsed), target)
         operations += _ebook_copy_operations(event.key, article.slug, parsed.ebook_id, target)
-        outcome = Outcome("published", article.slug)
-        return self._commit(event, state, source, outcome, operations, live_slug=article.slug)
-
-    def _unpublish(
-        self,
-        event: UploadEvent,
-        state: store.SourceState | None,
-        source: store.SourceObject | None,
-        live: str | None,
-    ) -> Item:
-        operations = (
-            _unpublish_operations(event.key, live, store.article_partition(live)) if live else []
-        )
-        return self._commit(event, state, source, Outcome("unpublished", live), operations)
+        return Decision(Outcome("published"), True, article.slug, source, operations)
 
     # E-books
 
-    def _ebook(self, event: UploadEvent, state: store.SourceState | None, sequencer: str) -> Item:
+    def _ebook(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         """`ebooks/<id>.md`: live while valid and while `ebooks/<id>.pdf` exists."""
         ebook_id = ebook_id_of(event.key)
         registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
         owned = registry if registry and registry.get("source_key") == event.key else None
-        live = ebook_id if owned else None
+        takedown = [_delete_registry(event.key, ebook_id)] if owned else []
         source = _read(event)
+        if source is None:
+            return Decision(Outcome("unpublished"), True, None, None, takedown)
         pdf_key = _pdf_key(event.key)
-        outcome: Outcome
-        operations: list[store.Operation] = []
         try:
-            if source is None:
-                raise _Takedown(Outcome("unpublished", ebook_id))
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
             ebook = parse_ebook(event.key, source.data)
             if registry is not None and owned is None:
                 raise ContentError([_ebook_owned(ebook_id, registry)])
-            if not store.source_exists(pdf_key):
-                error = FieldError("pdf", f"{pdf_key} is missing; the e-book goes live with it")
-                raise _Takedown(Outcome("unpublished" if live else "rejected", ebook_id, [error]))
         except ContentError as error:
-            outcome = Outcome("rejected", live, error.errors)
-            live_slug = live
-        except _Takedown as takedown:
-            outcome, live_slug = takedown.outcome, None
-            if owned is not None:
-                operations.append(_delete_registry(event.key, ebook_id))
-        else:
-            item = ebooks.ebook_item(ebook, source_key=event.key, pdf_key=pdf_key)
-            if owned != item:
-                operations.append(
-                    store.put(
-                        item,
-                        "attribute_not_exists(PK) OR source_key = :key",
-                        {":key": event.key},
-                    )
-                )
-            outcome, live_slug = Outcome("published", ebook_id), ebook_id
-        report = self._commit(
-            event, state, source, outcome, operations, live_slug=live_slug, sequencer=sequencer
-        )
-        sync_ebook_copies(ebook_id)
-        return report
+            return _rejected(error.errors)
+        if not store.source_exists(pdf_key):
+            missing = FieldError("pdf", f"{pdf_key} is missing; the e-book goes live with it")
+            return Decision(Outcome("rejected", [missing]), True, None, source, takedown)
+        item = ebooks.ebook_item(ebook, source_key=event.key, pdf_key=pdf_key)
+        operations: list[store.Operation] = []
+        if owned != item:
+            condition = "attribute_not_exists(PK) OR source_key = :key"
+            operations.append(store.put(item, condition, {":key": event.key}))
+        return Decision(Outcome("published"), True, ebook_id, source, operations)
 
-    def _pdf(self, event: UploadEvent, state: store.SourceState | None) -> Item:
-        """`ebooks/<id>.pdf`: re-evaluates the e-book's .md against the PDF that exists now."""
+    def _pdf(self, event: UploadEvent) -> Decision:
+        """`ebooks/<id>.pdf`: re-decides the e-book's .md against the PDF that exists now."""
         ebook_id = ebook_id_of(event.key)
         md_key = _markdown_key(event.key)
         md_state = store.get_source_state(md_key)
-        if md_state is not None:
-            replay = UploadEvent(md_key, False, md_state.sequencer, md_state.version_id)
-            self._ebook(replay, md_state, md_state.sequencer)
+        if md_state is not None and md_state.live_sequencer is not None:
+            replay = UploadEvent(
+                md_key, md_state.version_id is None, md_state.live_sequencer, md_state.version_id
+            )
+            decision = self._ebook(replay, md_state)
+            newest = md_state.sequencer == md_state.live_sequencer
+            store.put_report(self._commit(replay, md_state, decision, newest=newest))
         exists = store.source_exists(event.key)
         is_live = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK) is not None
         if is_live and exists:
-            outcome = Outcome("published", ebook_id)
-        elif not exists:
-            outcome = Outcome("unpublished", ebook_id)
-        else:
-            error = FieldError(
-                "file",
-                f"the e-book is not live: {md_key} is missing or rejected "
-                f"(see {store.report_key(md_key)})",
-            )
-            outcome = Outcome("ignored", ebook_id, [error])
-        return self._commit(event, state, None, outcome, [])
+            return Decision(Outcome("published"), True, ebook_id)
+        if not exists:
+            return Decision(Outcome("unpublished"), True)
+        waiting = FieldError(
+            "file",
+            f"the e-book is not live: {md_key} is missing or rejected "
+            f"(see {store.report_key(md_key)})",
+        )
+        return Decision(Outcome("ignored", [waiting]), True)
 
 
-class _Takedown(Exception):
-    """The e-book must not be live (its .md or .pdf is gone)."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.status)
-        self.outcome = outcome
+def _unpublish(key: str, live: str | None, source: store.SourceObject | None) -> Decision:
+    operations = _unpublish_operations(key, live, store.article_partition(live)) if live else []
+    return Decision(Outcome("unpublished"), True, None, source, operations)
 
 
 _OTHER_EBOOK_FILE = FieldError(

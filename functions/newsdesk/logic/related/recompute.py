@@ -63,8 +63,7 @@ def recompute(
         analyses = _analyses()
         frequencies = _frequencies(analyses.values())
         store.put_frequencies(frequencies, len(analyses))
-        stale = store.delete_frequencies_except(set(frequencies))
-        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features, {stale} stale")
+        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features")
         job = {**job, "phase": "profiles", "cursor": ""}
         store.put_job(job)
     if job["phase"] == "profiles":

@@ -23,10 +23,10 @@ KEPT = 12
 class Weights:
     """Blend of the three signals, and the least score worth showing at all."""
 
-    text: float = 0.6
-    tags: float = 0.3
-    category: float = 0.1
-    threshold: float = 0.12
+    text: float = 0.75
+    tags: float = 0.2
+    category: float = 0.05
+    threshold: float = 0.08
 
 
 WEIGHTS = Weights()
