@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/de
 TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase
+.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,11 +71,15 @@ format: venv ## Apply ruff's fixes and formatting
 test: venv lint tools ## The whole suite on Python 3.13 (lint, types, template gates, built artifact, tests)
 	$(PY) -m pytest
 
-run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
-	$(PY) -m infra.local
+API_PORT ?= 3000
+AWS_PORT ?= 5050
 
-publish: venv ## Upload FILE=path/to/article.md to the running local stack
-	$(PY) -m infra.local.publish $(FILE)
+run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
+	$(PY) -m infra.local --api-port $(API_PORT) --aws-port $(AWS_PORT)
+
+publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELETE=1 unpublishes)
+	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi
+	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete)
 
 erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME; LOCAL=1: the local stack)
 	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
@@ -83,6 +87,9 @@ erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME; LOCAL=1: the
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench
+
+load: venv ## Bounded load on a private local stack (loopback): publish + read, verify nothing lost
+	$(PY) -m infra.load
 
 build: venv tools ## sam build (Python 3.13, arm64) into .aws-sam/build, ready for sam deploy
 	$(PY) -m infra.deploy.build

@@ -38,9 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.erase_reader", description=__doc__)
     parser.add_argument("--email", required=True, help="the reader's e-mail address")
     parser.add_argument("--local", action="store_true", help="erase from the local stack")
+    parser.add_argument(
+        "--stack-file", type=Path, default=STACK_FILE, help="the local stack's state file"
+    )
     args = parser.parse_args(argv)
     if args.local:
-        _use_local_stack(STACK_FILE)
+        _use_local_stack(args.stack_file)
 
     from newsdesk import config  # noqa: PLC0415 - after the environment is final
     from newsdesk.dal import clients  # noqa: PLC0415

@@ -32,6 +32,9 @@ def perform(desk: Desk, operations: list[str]) -> list[dict[str, Any]]:
     """Do the editor's operations on the bucket; the S3 records they cause, in S3's order."""
     records = []
     for number, operation in enumerate(operations):
+        key = {"delete article": ARTICLE_KEY, "delete pdf": "ebooks/guide.pdf"}.get(operation)
+        if key and not desk.s3.list_objects_v2(Bucket=desk.bucket, Prefix=key).get("KeyCount"):
+            continue  # nothing to delete (moto, unlike S3, makes no delete marker for it)
         if operation == "article":
             data = article_file(title=f"Udgave {number}", ebook="guide")
             records.append(desk.put(ARTICLE_KEY, data))
@@ -58,11 +61,13 @@ def final_state(desk: Desk) -> dict[str, Any]:
     """Every item and every report, minus processing times.
 
     A PDF's own report says what it found when it was processed (whether the .md was there
-    yet), so it is left out; the e-book's live state and the .md's report are compared.
+    yet), so it is left out; the e-book's live state and the .md's report are compared. The
+    source state's `revision` counts writes, which differ with the number of deliveries.
     """
     items: dict[str, Any] = {}
-    for (pk, sk), item in desk.items().items():
-        item = dict(item)
+    for (pk, sk), stored in desk.items().items():
+        item = dict(stored)
+        item.pop("revision", None)  # a write counter: how many deliveries it took
         if pk.endswith(".pdf"):
             item.pop("report")
         elif "report" in item:
@@ -105,7 +110,7 @@ def desk(aws: dict[str, Any]) -> Desk:
 
 @given(operations=OPERATIONS, data=st.data())
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

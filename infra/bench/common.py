@@ -9,6 +9,7 @@ import os
 import platform
 import statistics
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +131,8 @@ def moto_stack(extra_articles: int = 30) -> Iterator[Stack]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        # moto's backends live in this process and outlive a server: start from nothing.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
         env = aws_env(endpoint)
         client = boto3.client(
             "dynamodb",

@@ -8,12 +8,16 @@ with the template's FilterCriteria. Figures are printed, never asserted on timin
 from __future__ import annotations
 
 import json
+import logging
+import math
+import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +30,9 @@ from newsdesk.dal.articles import article_items, get_article, list_teasers
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.handlers.related import handler
 from newsdesk.logic.publishing.parsing import parse_article
-from newsdesk.logic.related.scoring import SHOWN
-from newsdesk.models import Article
+from newsdesk.logic.related.recompute import recompute
+from newsdesk.logic.related.scoring import SHOWN, top
+from newsdesk.models import Article, Author
 
 from infra.local import patterns
 from infra.local.template import create_table_request, load_template, resources
@@ -179,7 +184,7 @@ def create_table(table: str = TABLE_NAME) -> None:
 @contextmanager
 def moto_table(table: str = TABLE_NAME) -> Iterator[Newsroom]:
     """In-process moto with the template's table and the environment the function reads."""
-    saved = {k: v for k, v in _environment(table).items()}
+    saved = _environment(table)
     import os  # noqa: PLC0415 - only the bench touches the process environment
 
     previous = {k: os.environ.get(k) for k in saved}
@@ -291,9 +296,255 @@ def print_quality(quality: Quality, title: str) -> None:
     """The quality figures, with the scores that justify the threshold."""
     print(f"\n{title}")
     print(f"  precision@4 related teasers       {quality.precision:.2f}  {quality.shown}")
-    print(f"  precision@4 newest same category  {quality.baseline_precision:.2f}  "
-          f"{quality.baseline}")
+    print(
+        f"  precision@4 newest same category  {quality.baseline_precision:.2f}  {quality.baseline}"
+    )
     print("  kept candidates (score):")
     for slug, value in quality.ranking:
         mark = "*" if slug in quality.expected else " "
         print(f"    {mark} {value:.3f}  {slug}")
+
+
+# --- Synthetic corpus: Danish-like words with Zipfian frequencies, topics, tags --------------
+
+_ONSETS = ["b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "sk", "st", "br"]
+_VOWELS = ["a", "e", "i", "o", "u", "y", "æ", "ø", "å"]
+_CODAS = ["", "n", "r", "l", "d", "nd", "ng", "st", "rt", "lle", "ning", "hed", "skab"]
+_CATEGORIES = ["Bolig", "Livet", "Kultur", "Sport", "Trafik", "Natur", "Mad", "Erhverv", "Politik"]
+
+
+def _word(rng: random.Random) -> str:
+    syllables = rng.choice([1, 2, 2, 3])
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables)) + (
+        rng.choice(_CODAS)
+    )
+
+
+def _zipf(size: int, exponent: float = 1.07) -> list[float]:
+    """Cumulative Zipf weights for ranks 1..size."""
+    total, cumulative = 0.0, []
+    for rank in range(1, size + 1):
+        total += rank**-exponent
+        cumulative.append(total)
+    return cumulative
+
+
+def synthetic_articles(count: int, seed: int = 7) -> list[Article]:
+    """`count` articles: a shared Zipfian vocabulary ("ballerup" first), topic words, tags."""
+    rng = random.Random(seed)
+    words = sorted({_word(rng) for _ in range(12_000)} - {"ballerup"})[:7_999]
+    rng.shuffle(words)
+    vocabulary = ["ballerup", *words]
+    common = _zipf(len(vocabulary))
+    tag_names = sorted({_word(rng).capitalize() for _ in range(1_500)})[:1_000]
+    tag_weights = _zipf(len(tag_names), 1.0)
+    topics = [
+        (
+            rng.sample(vocabulary[300:], 40),
+            rng.sample(tag_names, 4),
+            rng.choice(_CATEGORIES),
+        )
+        for _ in range(max(10, count // 25))
+    ]
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    articles = []
+    for index in range(count):
+        words, tags, category = rng.choice(topics)
+
+        def text(topical: int, general: int, words: list[str] = words) -> str:
+            chosen = rng.choices(words, k=topical)
+            chosen += rng.choices(vocabulary, cum_weights=common, k=general)
+            rng.shuffle(chosen)
+            return " ".join(chosen)
+
+        article_tags = rng.sample(tags, 2) + rng.choices(tag_names, cum_weights=tag_weights)
+        if rng.random() < 0.6:
+            article_tags.append("Ballerup")
+        published = start + timedelta(hours=index)
+        articles.append(
+            Article(
+                slug=f"artikel-{index:05d}",
+                title=text(3, 3).capitalize(),
+                subtitle=text(3, 5).capitalize(),
+                summary=text(6, 14).capitalize(),
+                category=category if rng.random() < 0.85 else rng.choice(_CATEGORIES),
+                tags=list(dict.fromkeys(article_tags)),
+                author=Author.from_name("Asta Petersen"),
+                reading_minutes=2,
+                published_at=published,
+                body_html="".join(f"<p>{text(12, 38)}.</p>" for _ in range(3)),
+                updated_at=published,
+            )
+        )
+    return articles
+
+
+def bulk_store(articles: list[Article]) -> None:
+    """Store published articles directly (the corpus that exists before the measurement)."""
+    related_store.batch_write(
+        [
+            {"PutRequest": {"Item": to_dynamo(item)}}
+            for article in articles
+            for item in article_items(article, source_key=f"articles/{article.slug}.md")
+        ]
+    )
+
+
+# --- Cost and recall ---------------------------------------------------------------------
+
+
+@contextmanager
+def partition_queries() -> Iterator[None]:
+    """Let moto answer a base-table Query from the queried partition only.
+
+    moto walks and sorts the whole table for every Query, which makes 10,000 articles
+    impractically slow in process. This keeps its semantics (same items, order, limits and
+    counts) while looking only at the one partition; the figures are counted from requests
+    and responses, not from moto's speed.
+    """
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415 - bench-only patch
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name is not None or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        everything = self.items
+        self.items = {hash_key: everything[hash_key]} if hash_key in everything else {}
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            self.items = everything
+
+    Table.query = query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original  # type: ignore[method-assign]
+
+
+@dataclass
+class CallCounter:
+    """DynamoDB calls, items read and items written, from the SDK's own events."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    items_read: int = 0
+    items_written: int = 0
+
+    def attach(self, client: Any) -> None:
+        """Count every call of `client` from now on."""
+        client.meta.events.register("provide-client-params.dynamodb.*", self._request)
+        client.meta.events.register("after-call.dynamodb.*", self._response)
+
+    def reset(self) -> None:
+        """Start a new measurement."""
+        self.calls, self.items_read, self.items_written = Counter(), 0, 0
+
+    def _request(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+        if model.name in {"PutItem", "UpdateItem", "DeleteItem"}:
+            self.items_written += 1
+        elif model.name == "BatchWriteItem":
+            self.items_written += sum(len(v) for v in params["RequestItems"].values())
+
+    def _response(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in {"Query", "Scan"}:
+            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)))
+        elif model.name == "GetItem":
+            self.items_read += int("Item" in parsed)
+        elif model.name == "BatchGetItem":
+            self.items_read += sum(len(v) for v in parsed.get("Responses", {}).values())
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Figures of one corpus size."""
+
+    corpus: int
+    calls: float
+    items_read: float
+    items_written: float
+    max_calls: int
+    max_items_read: int
+    recall: float
+    seconds: float
+
+
+def measure(corpus: int, publishes: int = 12, audited: int = 20, seed: int = 7) -> Cost:
+    """Bulk-load `corpus` articles, then publish more one by one through the stream."""
+    started = time.perf_counter()
+    with moto_table() as room, partition_queries():
+        articles = synthetic_articles(corpus + publishes, seed)
+        existing, fresh = articles[:corpus], articles[corpus:]
+        bulk_store(existing)
+        recompute()
+        counter = CallCounter()
+        counter.attach(clients.dynamodb())
+        per_publish: list[tuple[int, int, int]] = []
+        for article in fresh:
+            room.publish(article)
+            counter.reset()
+            room.deliver()
+            per_publish.append(
+                (sum(counter.calls.values()), counter.items_read, counter.items_written)
+            )
+        rng = random.Random(seed)
+        sample = [a.slug for a in fresh] + [a.slug for a in rng.sample(existing, audited)]
+        recall = _recall(sample, [a.slug for a in articles])
+    count = len(per_publish)
+    return Cost(
+        corpus=corpus,
+        calls=sum(c for c, _, _ in per_publish) / count,
+        items_read=sum(r for _, r, _ in per_publish) / count,
+        items_written=sum(w for _, _, w in per_publish) / count,
+        max_calls=max(c for c, _, _ in per_publish),
+        max_items_read=max(r for _, r, _ in per_publish),
+        recall=recall,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _recall(sample: list[str], everyone: list[str]) -> float:
+    """Recall@4 of the stored shown lists against brute force over every profile."""
+    profiles = related_store.get_profiles(everyone)
+    others = list(profiles.values())
+    lists = related_store.get_lists(sample)
+    found = wanted = 0
+    for slug in sample:
+        exact = {e.slug for e in top(profiles[slug], others)[:SHOWN]}
+        shown = {e.slug for e in lists[slug].entries[:SHOWN]} if slug in lists else set()
+        found += len(exact & shown)
+        wanted += len(exact)
+    return found / wanted if wanted else 1.0
+
+
+def print_costs(costs: list[Cost]) -> None:
+    """The per-publish figures and their growth against sqrt(corpus)."""
+    base = costs[0]
+    print("\nRelated lists: cost of one publish (stream → lists), mean over the sampled publishes")
+    print(
+        f"  {'articles':>8} {'calls':>7} {'max':>5} {'items read':>10} {'max':>6} "
+        f"{'written':>8} {'read growth':>11} {'sqrt growth':>11} {'recall@4':>8} {'run s':>6}"
+    )
+    for cost in costs:
+        growth = cost.items_read / base.items_read
+        bound = math.sqrt(cost.corpus / base.corpus)
+        print(
+            f"  {cost.corpus:>8} {cost.calls:>7.1f} {cost.max_calls:>5} {cost.items_read:>10.1f} "
+            f"{cost.max_items_read:>6} {cost.items_written:>8.1f} {growth:>10.2f}x "
+            f"{bound:>10.2f}x {cost.recall:>8.3f} {cost.seconds:>6.0f}"
+        )
+
+
+def main(sizes: tuple[int, ...] = (100, 1_000, 10_000)) -> None:
+    """Print quality on the sample content, then cost and recall per corpus size."""
+    logging.getLogger().setLevel(logging.WARNING)
+    with moto_table() as room:
+        publish_in_order(room, sample_articles())
+        print_quality(evaluate_quality(room), "Related teasers of the sample article (streamed)")
+    print_costs([measure(size) for size in sizes])
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,7 @@ until the reader withdraws it or is erased.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -38,8 +39,13 @@ LINK_SK = "L#META"
 # A lost race for a fresh counter window is retried this many times before giving up.
 _COUNTER_ATTEMPTS = 3
 _BATCH = 25
+_BATCH_ATTEMPTS = 8
 
 type CounterScope = Literal["address", "client"]
+
+
+class ErasureIncompleteError(RuntimeError):
+    """DynamoDB kept throttling the deletes; erasure is idempotent, so run it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +305,10 @@ def reader_items(email_key: str) -> list[Item]:
 
 
 def erase_reader(email_key: str) -> int:
-    """Delete every item of the address and the links its requests issued; the count."""
+    """Delete every item of the address and the links its requests issued; the count.
+
+    Links already gone by TTL are counted too: a delete of a missing key is a no-op.
+    """
     items = reader_items(email_key)
     keys = [(item["PK"], item["SK"]) for item in items]
     keys += [
@@ -313,7 +322,13 @@ def erase_reader(email_key: str) -> int:
             {"DeleteRequest": {"Key": {"PK": {"S": pk}, "SK": {"S": sk}}}}
             for pk, sk in keys[start : start + _BATCH]
         ]
-        while pending:
+        for attempt in range(_BATCH_ATTEMPTS):
+            if attempt:  # throttled: back off before retrying what was left
+                time.sleep(min(2.0, 0.05 * 2**attempt))
             response = dynamodb().batch_write_item(RequestItems={table: pending})
             pending = list(response.get("UnprocessedItems", {}).get(table, []))
+            if not pending:
+                break
+        else:
+            raise ErasureIncompleteError(f"{len(pending)} item(s) left after retries; run again")
     return len(keys)

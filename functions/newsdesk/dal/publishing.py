@@ -168,7 +168,8 @@ def get_source_state(key: str) -> SourceState | None:
         version_id=item.get("version_id"),
         live_slug=item.get("live_slug"),
         outcome=item["outcome"],
-        report=item["report"],
+        # The codec drops None values inside maps; a report's `slug` is null, not absent.
+        report={"slug": None, **item["report"]},
         revision=item["revision"],
     )
 

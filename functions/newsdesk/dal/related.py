@@ -9,7 +9,8 @@ Items (all outside the page prefix "A#" except the shown list):
 | profile | `ARTICLE#<slug>` | `R#PROFILE` |
 | reverse index | `ARTICLE#<shown>` | `R#REFBY#<owner>`: `<owner>`'s list holds `<shown>` |
 | posting | `RPOST#<feature>` | `<rank>#<slug>` (`slug`, `weight`), strongest first |
-| document frequencies | `RDF#<bucket>` | `RDF` (`df`: feature → count, 16 buckets); corpus size at `RSTATS` |
+| document frequency | `RDF#<feature>` | `RDF` (`df`) |
+| corpus size | `RSTATS` | `RSTATS` (`documents`) |
 | applied delta | `RAPPLIED#<marker>` | same (TTL): a frequency update is applied at most once |
 | recompute job | `RJOB#related-recompute` | same |
 """
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
 
 from newsdesk.config import settings
 from newsdesk.dal import keys
@@ -46,8 +47,9 @@ APPLIED_PREFIX = "RAPPLIED#"
 JOB_KEY = "RJOB#related-recompute"
 # Idempotency markers only need to outlive stream retries (24 h) and redeliveries.
 _MARKER_TTL_SECONDS = 3 * 24 * 3600
-# Document frequencies live in a few map items, so a publish reads and updates a fixed number.
-FREQUENCY_BUCKETS = 16
+# Profiles and kept lists are stored as one JSON string each: a fraction of the size and
+# parsing cost of the same data as nested DynamoDB maps, and never queried attribute-wise.
+_ENTRIES = TypeAdapter(list[Entry])
 _BATCH_GET = 100
 _BATCH_WRITE = 25
 _RETRY_PAUSE = 0.05
@@ -81,13 +83,13 @@ def _table() -> str:
 
 def _list_state(item: Item) -> ListState:
     return ListState(
-        entries=[Entry.model_validate(e) for e in item.get("entries", [])],
+        entries=_ENTRIES.validate_json(item.get("entries", "[]")),
         version=int(item.get("version", 0)),
     )
 
 
 def _profile(item: Item) -> Profile:
-    return Profile.model_validate({k: v for k, v in item.items() if k in Profile.model_fields})
+    return Profile.model_validate_json(item["profile"])
 
 
 def load_state(slug: str) -> ArticleState:
@@ -121,9 +123,10 @@ def load_state(slug: str) -> ArticleState:
 def _batch_get(item_keys: list[dict[str, Any]]) -> list[Item]:
     """BatchGetItem in chunks, retrying unprocessed keys."""
     found: list[Item] = []
+    shape: dict[str, Any] = {"ConsistentRead": True}
     for start in range(0, len(item_keys), _BATCH_GET):
         pending: dict[str, Any] = {
-            _table(): {"Keys": item_keys[start : start + _BATCH_GET], "ConsistentRead": True}
+            _table(): {"Keys": item_keys[start : start + _BATCH_GET], **shape}
         }
         while pending:
             response = dynamodb().batch_get_item(RequestItems=pending)
@@ -153,24 +156,19 @@ def _delete(pk: str, sk: str) -> dict[str, Any]:
     return {"DeleteRequest": {"Key": _key(pk, sk)}}
 
 
-def frequency_bucket(feature: str) -> str:
-    """The statistics item that holds a feature's document frequency (a stable hash bucket)."""
-    return f"{FREQUENCY_PREFIX}{zlib.crc32(feature.encode()) % FREQUENCY_BUCKETS:02d}"
-
-
 def get_stats(features: Iterable[str]) -> tuple[int, dict[str, int]]:
     """Corpus size and the document frequency of each feature asked for."""
-    wanted = set(features)
-    buckets = sorted({frequency_bucket(f) for f in wanted})
-    item_keys = [_key(STATS_KEY, STATS_KEY)] + [_key(b, FREQUENCY_SK) for b in buckets]
+    wanted = sorted(set(features))
+    item_keys = [_key(STATS_KEY, STATS_KEY)] + [
+        _key(FREQUENCY_PREFIX + f, FREQUENCY_SK) for f in wanted
+    ]
     documents = 0
     frequencies: dict[str, int] = {}
     for item in _batch_get(item_keys):
         if item["PK"] == STATS_KEY:
             documents = int(item.get("documents", 0))
         else:
-            counts = item.get("df", {})
-            frequencies.update({f: int(counts[f]) for f in wanted if f in counts})
+            frequencies[item["PK"].removeprefix(FREQUENCY_PREFIX)] = int(item.get("df", 0))
     return documents, frequencies
 
 
@@ -191,37 +189,14 @@ def _claim(marker: str) -> bool:
     return True
 
 
-def _add_to_bucket(bucket: str, deltas: Mapping[str, int]) -> None:
-    """One UpdateItem adding to several counters of one bucket's map."""
-    names = {f"#f{i}": feature for i, feature in enumerate(sorted(deltas))}
-    values: dict[str, Any] = {":zero": {"N": "0"}}
-    clauses = []
-    for alias, feature in names.items():
-        values[f":d{alias[2:]}"] = {"N": str(deltas[feature])}
-        clauses.append(f"df.{alias} = if_not_exists(df.{alias}, :zero) + :d{alias[2:]}")
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "Key": _key(bucket, FREQUENCY_SK),
-        "UpdateExpression": "SET " + ", ".join(clauses),
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-    }
-    try:
-        dynamodb().update_item(**request)
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ValidationException":
-            raise
-        # The bucket (or its map) does not exist yet: create it empty, then add.
-        try:
-            dynamodb().put_item(
-                TableName=_table(),
-                Item=to_dynamo({"PK": bucket, "SK": FREQUENCY_SK, "df": {}}),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as race:
-            if race.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        dynamodb().update_item(**request)
+def _add(pk: str, sk: str, attribute: str, delta: int) -> None:
+    dynamodb().update_item(
+        TableName=_table(),
+        Key=_key(pk, sk),
+        UpdateExpression="ADD #a :d",
+        ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":d": {"N": str(delta)}},
+    )
 
 
 def apply_frequency_delta(marker: str, deltas: Mapping[str, int], documents: int) -> None:
@@ -229,23 +204,16 @@ def apply_frequency_delta(marker: str, deltas: Mapping[str, int], documents: int
 
     The marker is claimed first, so a redelivered record never counts an article twice;
     an attempt that dies half-way leaves counts slightly low until the next full recompute
-    (frequencies only weigh terms, they never decide what is published).
+    (frequencies only weigh terms, they never decide what is published). One small UpdateItem
+    per feature: the count per publish is the article's vocabulary, whatever the corpus size.
     """
     if not _claim(marker):
         return
     if documents:
-        dynamodb().update_item(
-            TableName=_table(),
-            Key=_key(STATS_KEY, STATS_KEY),
-            UpdateExpression="ADD documents :n",
-            ExpressionAttributeValues={":n": {"N": str(documents)}},
-        )
-    by_bucket: dict[str, dict[str, int]] = {}
-    for feature, delta in deltas.items():
+        _add(STATS_KEY, STATS_KEY, "documents", documents)
+    for feature, delta in sorted(deltas.items()):
         if delta:
-            by_bucket.setdefault(frequency_bucket(feature), {})[feature] = delta
-    for bucket, bucket_deltas in sorted(by_bucket.items()):
-        _add_to_bucket(bucket, bucket_deltas)
+            _add(FREQUENCY_PREFIX + feature, FREQUENCY_SK, "df", delta)
 
 
 def delta_marker(slug: str, before: str, after: str) -> str:
@@ -255,14 +223,33 @@ def delta_marker(slug: str, before: str, after: str) -> str:
 
 def put_frequencies(frequencies: Mapping[str, int], documents: int) -> None:
     """Overwrite the statistics with exact counts (full recompute)."""
-    buckets: dict[str, dict[str, int]] = {
-        f"{FREQUENCY_PREFIX}{b:02d}": {} for b in range(FREQUENCY_BUCKETS)
-    }
-    for feature, count in frequencies.items():
-        buckets[frequency_bucket(feature)][feature] = count
     requests = [_put({"PK": STATS_KEY, "SK": STATS_KEY, "documents": documents})]
-    requests += [_put({"PK": b, "SK": FREQUENCY_SK, "df": df}) for b, df in buckets.items()]
+    requests += [
+        _put({"PK": FREQUENCY_PREFIX + f, "SK": FREQUENCY_SK, "df": df})
+        for f, df in sorted(frequencies.items())
+    ]
     batch_write(requests)
+
+
+def delete_frequencies_except(kept: set[str]) -> int:
+    """Remove frequency items of features no article has any more (full recompute: a Scan)."""
+    stale: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "FilterExpression": "begins_with(PK, :prefix)",
+        "ExpressionAttributeValues": {":prefix": {"S": FREQUENCY_PREFIX}},
+        "ProjectionExpression": "PK",
+    }
+    while True:
+        response = dynamodb().scan(**request)
+        for item in map(from_dynamo, response.get("Items", [])):
+            if item["PK"].removeprefix(FREQUENCY_PREFIX) not in kept:
+                stale.append(_delete(item["PK"], FREQUENCY_SK))
+        if "LastEvaluatedKey" not in response:
+            break
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    batch_write(stale)
+    return len(stale)
 
 
 class DynamoPostings:
@@ -306,7 +293,12 @@ def posting_writes(
 def profile_write(profile: Profile) -> dict[str, Any]:
     """The write request storing a profile."""
     return _put(
-        {"PK": keys.article_pk(profile.slug), "SK": PROFILE_SK, **profile.model_dump(mode="json")}
+        {
+            "PK": keys.article_pk(profile.slug),
+            "SK": PROFILE_SK,
+            "fingerprint": profile.fingerprint,
+            "profile": profile.model_dump_json(),
+        }
     )
 
 
@@ -376,7 +368,7 @@ def list_writes(slug: str, entries: list[Entry], previous: ListState | None) -> 
             "put": {
                 "PK": keys.article_pk(slug),
                 "SK": CANDIDATES_SK,
-                "entries": [e.model_dump(mode="json") for e in entries],
+                "entries": _ENTRIES.dump_json(entries).decode(),
                 "version": version,
             }
         }

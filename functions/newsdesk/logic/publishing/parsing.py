@@ -273,6 +273,12 @@ def _messages(error: ValidationError, known: list[str]) -> list[FieldError]:
             message = _TIME_HINT
         elif kind in {"datetime_from_date_parsing", "datetime_parsing", "datetime_type"}:
             message = f"not a date and time: {_TIME_HINT}"
+        elif kind in {"too_short", "string_too_short"}:
+            message = "must not be empty"
+        elif kind in {"too_long", "string_too_long"}:
+            limit = detail.get("ctx", {}).get("max_length")
+            unit = "characters" if isinstance(detail["input"], str) else "entries"
+            message = f"is too long: at most {limit} {unit}"
         message = message.removeprefix("Value error, ")
         errors.append(FieldError(_field(detail["loc"]), message))
     return errors

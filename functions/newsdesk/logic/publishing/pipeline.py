@@ -153,6 +153,8 @@ class Publisher:
             except store.WriteConflict:
                 continue
             store.put_report(report)
+            if kind == "ebook":
+                self._refresh_pdf(event.key)
             if kind in {"ebook", "pdf"}:
                 sync_ebook_copies(ebook_id_of(event.key))
             return report
@@ -274,7 +276,6 @@ class Publisher:
 
     def _pdf(self, event: UploadEvent) -> Decision:
         """`ebooks/<id>.pdf`: re-decides the e-book's .md against the PDF that exists now."""
-        ebook_id = ebook_id_of(event.key)
         md_key = _markdown_key(event.key)
         md_state = store.get_source_state(md_key)
         if md_state is not None and md_state.live_sequencer is not None:
@@ -284,18 +285,43 @@ class Publisher:
             decision = self._ebook(replay, md_state)
             newest = md_state.sequencer == md_state.live_sequencer
             store.put_report(self._commit(replay, md_state, decision, newest=newest))
-        exists = store.source_exists(event.key)
-        is_live = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK) is not None
-        if is_live and exists:
-            return Decision(Outcome("published"), True, ebook_id)
-        if not exists:
-            return Decision(Outcome("unpublished"), True)
-        waiting = FieldError(
-            "file",
-            f"the e-book is not live: {md_key} is missing or rejected "
-            f"(see {store.report_key(md_key)})",
-        )
-        return Decision(Outcome("ignored", [waiting]), True)
+        outcome, live_slug = _pdf_outcome(event.key)
+        return Decision(outcome, True, live_slug)
+
+    def _refresh_pdf(self, md_key: str) -> None:
+        """After the .md changed, let the PDF's report say what is true now.
+
+        Keeps the PDF's report independent of the order the two files' events came in.
+        """
+        pdf_key = _pdf_key(md_key)
+        state = store.get_source_state(pdf_key)
+        if state is None:
+            return
+        outcome, live_slug = _pdf_outcome(pdf_key)
+        if outcome.item() == state.outcome and live_slug == state.live_slug:
+            return
+        replay = UploadEvent(pdf_key, False, state.sequencer)
+        decision = Decision(outcome, state.live_sequencer is not None, live_slug)
+        try:
+            report = self._commit(replay, state, decision, newest=True)
+        except store.WriteConflict:
+            return  # a PDF event is being processed; it decides from the same truth
+        store.put_report(report)
+
+
+def _pdf_outcome(pdf_key: str) -> tuple[Outcome, str | None]:
+    """A PDF's report: is the e-book live, is the PDF gone, or is the .md missing."""
+    ebook_id = ebook_id_of(pdf_key)
+    md_key = _markdown_key(pdf_key)
+    if not store.source_exists(pdf_key):
+        return Outcome("unpublished"), None
+    if store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK) is not None:
+        return Outcome("published"), ebook_id
+    waiting = FieldError(
+        "file",
+        f"the e-book is not live: {md_key} is missing or rejected (see {store.report_key(md_key)})",
+    )
+    return Outcome("ignored", [waiting]), None
 
 
 def _unpublish(key: str, live: str | None, source: store.SourceObject | None) -> Decision:

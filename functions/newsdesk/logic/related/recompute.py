@@ -63,7 +63,8 @@ def recompute(
         analyses = _analyses()
         frequencies = _frequencies(analyses.values())
         store.put_frequencies(frequencies, len(analyses))
-        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features")
+        stale = store.delete_frequencies_except(set(frequencies))
+        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features, {stale} stale")
         job = {**job, "phase": "profiles", "cursor": ""}
         store.put_job(job)
     if job["phase"] == "profiles":
@@ -89,7 +90,7 @@ def recompute(
         job = {**job, "phase": "lists", "cursor": ""}
         store.put_job(job)
     if job["phase"] == "lists":
-        slugs = sorted(meta["slug"] for meta in store.iter_article_metas())
+        slugs = sorted(analyses or (meta["slug"] for meta in store.iter_article_metas()))
         profiles = store.get_profiles(slugs)
         postings = MemoryPostings(profiles.values())
         caps = caps_for(len(profiles))
