@@ -496,3 +496,13 @@ def test_stream_records_are_shaped_as_lambda_delivers_them() -> None:
     assert record["dynamodb"]["ApproximateCreationDateTime"] == 1795132800
     assert record["dynamodb"]["Keys"]["B"] == {"B": "AAE="}
     json.dumps(record)
+
+
+def test_a_function_whose_module_does_not_exist_yet_is_skipped_with_a_reason() -> None:
+    spec = FunctionSpec(
+        "Later", "newsdesk.handlers.not_written_yet.handler", TEMPLATE_PATH.parent, {}
+    )
+    function = LocalFunction(spec, "eu-north-1")
+    assert not function.load()
+    assert "newsdesk.handlers.not_written_yet does not exist yet" in function.status
+    function.shutdown()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -462,39 +460,23 @@ def test_a_rival_claim_between_read_and_write_loses_nothing(desk: Desk) -> None:
     assert live("legeplads").title == "Deres"
 
 
-def test_concurrent_publishes_of_one_slug_have_one_winner(desk: Desk) -> None:
-    records = [
-        desk.put(f"articles/forfatter-{n}.md", article_file(title=f"Udgave {n}", slug="legeplads"))
-        for n in range(6)
-    ]
-    barrier = threading.Barrier(len(records))
+def test_an_ebook_published_between_read_and_write_reaches_the_article(desk: Desk) -> None:
+    """The article saw no e-book; the e-book's publish commits before the article's does."""
+    desk.put("ebooks/guide.pdf", b"%PDF-1.4\n")
+    ebook = desk.put("ebooks/guide.md", b"---\ntitle: Guide\ndescription: Om byen\n---\n")
+    article = desk.put("articles/legeplads.md", article_file(ebook="guide"))
+    rival = Publisher(words_per_minute=200)
+    raced: list[Any] = []
 
-    def send(record: dict[str, Any]) -> list[dict[str, Any]]:
-        barrier.wait()
-        return desk.send(record)
+    def racing_clock() -> datetime:
+        if not raced:
+            raced.append(rival.process(_upload_event(ebook)))
+        return datetime.now(UTC)
 
-    with ThreadPoolExecutor(len(records)) as pool:
-        reports = [r for batch in pool.map(send, records) for r in batch]
-    statuses = sorted(r["status"] for r in reports)
-    assert statuses == ["published"] + ["rejected"] * 5
-    winner = next(r for r in reports if r["status"] == "published")
-    meta = desk.partition("legeplads")["A#META"]
-    assert meta["source_key"] == winner["key"]
-    assert sorted(sk for sk in desk.partition("legeplads")) == [
-        "A#META",
-        "TAG#ballerup",
-        "TAG#børn",
-        "TAG#fællesskab",
-    ]
-
-
-def test_concurrent_deliveries_for_one_key_keep_the_newest(desk: Desk) -> None:
-    records = [
-        desk.put("articles/legeplads.md", article_file(title=f"Udgave {n}")) for n in range(6)
-    ]
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(desk.send, [*records, *reversed(records)]))
-    assert live("legeplads").title == "Udgave 5"
+    Publisher(words_per_minute=200, clock=racing_clock).process(_upload_event(article))
+    assert raced[0]["status"] == "published"
+    assert live("legeplads").ebook is not None
+    assert live("legeplads").ebook.title == "Guide"
 
 
 def _upload_event(record: dict[str, Any]) -> UploadEvent:

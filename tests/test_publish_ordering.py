@@ -119,6 +119,8 @@ def test_any_order_and_any_replays_give_the_same_state(
 ) -> None:
     forget_everything(desk)
     records = perform(desk, operations)
+    if not records:
+        return
     desk.send(*records)
     expected = final_state(desk)
     forget_state(desk)

@@ -47,5 +47,5 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
 
 def install() -> None:
     """Patch moto's DynamoDB backend in this process (idempotent)."""
-    models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)  # type: ignore[attr-defined]
+    models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)  # type: ignore[assignment,attr-defined]
     models.DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]

@@ -182,7 +182,7 @@ class LocalStack:
     def client(self, service: str) -> Any:
         """A boto3 client of this stack's moto server (explicit endpoint and fake keys)."""
         return boto3.client(
-            service,
+            service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint,
             region_name=self.config.region,
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -402,6 +402,8 @@ class LocalStack:
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait until two full polling rounds see no new work (uploads, stream records)."""
+        if not self.watchers and not self.pollers:
+            return True
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             work, cycles = self._activity()
@@ -444,7 +446,11 @@ class LocalStack:
                 f.spec.logical_id: {
                     "handler": f.spec.handler,
                     "status": f.status,
-                    "triggers": [t.name for t in (*f.spec.s3, *f.spec.streams, *f.spec.http)],
+                    "triggers": [
+                        *(t.name for t in f.spec.s3),
+                        *(t.name for t in f.spec.streams),
+                        *(t.name for t in f.spec.http),
+                    ],
                 }
                 for f in self.functions
             },

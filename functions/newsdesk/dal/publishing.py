@@ -174,6 +174,13 @@ def get_source_state(key: str) -> SourceState | None:
     )
 
 
+def get_item(pk: str, sk: str) -> Item | None:
+    """One item, strongly consistent (decisions must not act on a stale read)."""
+    response = dynamodb().get_item(TableName=_table(), Key=_key(pk, sk), ConsistentRead=True)
+    raw = response.get("Item")
+    return from_dynamo(raw) if raw else None
+
+
 def partition(pk: str) -> dict[str, Item]:
     """Every item of one partition by sort key (strongly consistent; partitions are small)."""
     request: dict[str, Any] = {
@@ -249,8 +256,7 @@ def transact(operations: list[Operation]) -> None:
         if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
         reasons = {
-            str(reason.get("Code"))
-            for reason in error.response.get("CancellationReasons", [])
+            str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])
         } - {"None"}
         if reasons and reasons <= _CONFLICTS:
             raise WriteConflict(str(sorted(reasons))) from error

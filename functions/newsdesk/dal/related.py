@@ -427,12 +427,11 @@ def save_list(slug: str, entries: list[Entry], previous: ListState | None) -> bo
     return True
 
 
-def write_lists(changes: Iterable[Item]) -> None:
-    """Apply list changes unconditionally in batches (full recompute: no concurrent writer)."""
-    requests = [
+def list_requests(changes: Iterable[Item]) -> list[dict[str, Any]]:
+    """List changes as unconditional write requests (full recompute: no concurrent writer)."""
+    return [
         _put(change["put"]) if "put" in change else _delete(*change["delete"]) for change in changes
     ]
-    batch_write(requests)
 
 
 def delete_list(slug: str, previous: ListState) -> None:

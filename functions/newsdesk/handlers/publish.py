@@ -34,7 +34,6 @@ def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
                 removed=str(record["eventName"]).startswith("ObjectRemoved"),
                 sequencer=obj["sequencer"],
                 version_id=obj.get("versionId") or None,
-                size=obj.get("size"),
             )
         )
     return uploads

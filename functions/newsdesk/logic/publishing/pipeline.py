@@ -56,7 +56,6 @@ class UploadEvent:
     removed: bool
     sequencer: str
     version_id: str | None = None
-    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +248,7 @@ class Publisher:
     def _ebook(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         """`ebooks/<id>.md`: live while valid and while `ebooks/<id>.pdf` exists."""
         ebook_id = ebook_id_of(event.key)
-        registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+        registry = _registry(ebook_id)
         owned = registry if registry and registry.get("source_key") == event.key else None
         takedown = [_delete_registry(event.key, ebook_id)] if owned else []
         source = _read(event)
@@ -315,7 +314,7 @@ def _pdf_outcome(pdf_key: str) -> tuple[Outcome, str | None]:
     md_key = _markdown_key(pdf_key)
     if not store.source_exists(pdf_key):
         return Outcome("unpublished"), None
-    if store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK) is not None:
+    if _registry(ebook_id) is not None:
         return Outcome("published"), ebook_id
     waiting = FieldError(
         "file",
@@ -423,7 +422,7 @@ def _ebook_copy_operations(
             operations.append(store.delete(pk, keys.ARTICLE_EBOOK_SK))
         return operations
     operations.append(store.put(ebooks.ebook_ref_item(ebook_id, slug, source_key=source_key)))
-    registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+    registry = _registry(ebook_id)
     if registry is None:
         # Should the e-book be published meanwhile, this write loses and is decided again.
         operations.append(
@@ -473,6 +472,11 @@ def _unpublish_operations(
     return operations
 
 
+def _registry(ebook_id: str) -> Item | None:
+    """The e-book's registry item (read consistently), or None while it is not live."""
+    return store.get_item(ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK)
+
+
 def _delete_registry(source_key: str, ebook_id: str) -> store.Operation:
     return store.delete(
         ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK, "source_key = :key", {":key": source_key}
@@ -487,7 +491,7 @@ def sync_ebook_copies(ebook_id: str) -> None:
     """
     if not ebook_id:
         return
-    registry = store.partition(ebooks.ebook_pk(ebook_id)).get(ebooks.EBOOK_SK)
+    registry = _registry(ebook_id)
     for slug in ebooks.referencing_slugs(ebook_id):
         current = store.article_partition(slug)
         meta = current.get(keys.ARTICLE_SK)

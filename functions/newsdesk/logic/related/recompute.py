@@ -51,9 +51,17 @@ def _chunks(slugs: list[str], after: str, size: int) -> Iterable[list[str]]:
 
 
 def recompute(
-    *, restart: bool = False, chunk: int = 200, progress: Callable[[str], None] = lambda _: None
+    *,
+    restart: bool = False,
+    chunk: int = 200,
+    progress: Callable[[str], None] = lambda _: None,
+    write: Callable[[list[dict[str, Any]]], None] = store.batch_write,
 ) -> dict[str, Any]:
-    """Run (or resume) a full recompute; returns the final checkpoint."""
+    """Run (or resume) a full recompute; returns the final checkpoint.
+
+    `write` persists batches of put/delete requests (a bulk loader may stand in for
+    BatchWriteItem when a benchmark builds a large corpus).
+    """
     job = None if restart else store.get_job()
     if job is None or job.get("phase") == "done":
         job = {"phase": "stats", "cursor": "", "started_at": datetime.now(UTC).isoformat()}
@@ -83,7 +91,7 @@ def recompute(
                     (posting_features(profile), profile.published_at),
                 )
                 requests.append(store.profile_write(profile))
-            store.batch_write(requests)
+            write(requests)
             job = {**job, "cursor": slugs[-1]}
             store.put_job(job)
             progress(f"profiles: up to {slugs[-1]}")
@@ -101,7 +109,7 @@ def recompute(
                 pool = candidate_pool(profiles[slug], postings, caps)
                 entries = top(profiles[slug], [profiles[s] for s in pool if s in profiles])
                 changes += store.list_writes(slug, entries, old_lists.get(slug))
-            store.write_lists(changes)
+            write(store.list_requests(changes))
             job = {**job, "cursor": part[-1]}
             store.put_job(job)
             progress(f"lists: up to {part[-1]}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 
 import snowballstemmer
@@ -60,11 +60,18 @@ def stopwords() -> frozenset[str]:
     return frozenset(w for word in get_stop_words("danish") for w in words(word))
 
 
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """Snowball Danish stem of one normalised word (cached: vocabularies repeat a lot)."""
+    result: str = _stemmer().stemWord(word)
+    return result
+
+
 def stems(text: str) -> list[str]:
     """Snowball Danish stems of the non-stopwords of `text`, in order."""
     stop = stopwords()
-    kept = [word for word in words(text) if word not in stop]
-    return [stem for stem in _stemmer().stemWords(kept) if len(stem) >= _MIN_LENGTH]
+    kept = (stem(word) for word in words(text) if word not in stop)
+    return [s for s in kept if len(s) >= _MIN_LENGTH]
 
 
 def stem_counts(fields: Iterable[tuple[str, float]]) -> dict[str, float]:
