@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/de
 TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load
+.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,9 @@ publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELE
 erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME; LOCAL=1: the local stack)
 	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
 	PYTHONPATH=functions $(PY) -m infra.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
+
+recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
+	$(PY) -m infra.related_recompute $(ARGS)
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench

@@ -87,7 +87,11 @@ class Tally:
 
 def _loopback(url: str) -> None:
     host = urlsplit(url).hostname or ""
-    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
         raise SystemExit(f"refusing to load {url}: loopback only")
 
 
@@ -364,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261126)
     args = parser.parse_args(argv)
     if args.state is not None:
+        if not args.state.exists():
+            raise SystemExit(f"{args.state} not found: is `make run` up?")
         return run(_read_state(args.state), args)
     with private_stack() as state:
         return run(_read_state(state), args)
@@ -386,9 +392,11 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
         unsettled = settle(editor, expected, args.timeout)
         settled = time.perf_counter() - started
         problems = unsettled
+        transient: list[str] | None = None
         deadline = time.monotonic() + args.timeout
         while not unsettled:  # related lists follow the table's stream: let them converge
             problems = inconsistencies(api, run_id, expected)
+            transient = problems if transient is None else transient
             if not problems or time.monotonic() > deadline:
                 break
             time.sleep(1.0)
@@ -407,6 +415,10 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
     print(
         f"  settle   every report final after {settled:.1f} s, consistent after {converged:.1f} s"
     )
+    if transient:
+        print(f"           when the reports were final, {len(transient)} differences remained:")
+        for problem in transient[:5]:
+            print(f"             {problem}")
     print(f"  errors   {server_errors} server/transport errors; {len(problems)} inconsistencies")
     for problem in problems[:20]:
         print(f"    ✗ {problem}")

@@ -265,6 +265,13 @@ def test_published_at_needs_a_time_zone() -> None:
         assert "time zone offset" in error.message
 
 
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "1899-12-31T23:00:00+00:00"])
+def test_published_at_must_be_plausible(stamp: str) -> None:
+    text = markdown(BASE).decode().replace("author:", f"published_at: {stamp}\nauthor:", 1)
+    [error] = errors_of(text.encode())
+    assert error == FieldError("published_at", "the date must lie between the years 1900 and 2999")
+
+
 def test_reading_minutes_given_or_computed() -> None:
     assert parse(fields_with(reading_minutes=7)).reading_minutes == 7
     body = " ".join(["ord"] * 401)

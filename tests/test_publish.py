@@ -546,3 +546,20 @@ def test_sample_content_publishes_through_the_handler(desk: Desk) -> None:
         if not (cursor := page.next_cursor):
             break
     assert len(listed) == len(articles)
+
+
+def test_event_keys_are_url_decoded(desk: Desk) -> None:
+    from newsdesk.handlers.publish import upload_events
+
+    record = desk.put("articles/x.md", article_file())
+    cases = {
+        "articles%2FNyt+fra+%C3%85lholm.md": "articles/Nyt fra Ålholm.md",
+        "articles/1%2B1+%3D+2.md": "articles/1+1 = 2.md",
+        "articles/caf%C3%A9.md": "articles/café.md",
+    }
+    for encoded, key in cases.items():
+        record["s3"]["object"]["key"] = encoded
+        [event] = upload_events({"Records": [record]}, desk.bucket)
+        assert event.key == key
+        assert event.sequencer == record["s3"]["object"]["sequencer"]
+        assert event.version_id == record["s3"]["object"]["versionId"]

@@ -274,11 +274,13 @@ class LocalFunction:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name and module_name.startswith(error.name):
-                self.status = f"skipped: handler module {module_name} does not exist yet"
-                log.warning("%s %s; its triggers are off", self.spec.logical_id, self.status)
+            if not (error.name and module_name.startswith(error.name)):
+                self.status = f"skipped: importing {module_name} failed ({error})"
+                log.exception("%s %s; its triggers are off", self.spec.logical_id, self.status)
                 return False
-            raise
+            self.status = f"skipped: handler module {module_name} does not exist yet"
+            log.warning("%s %s; its triggers are off", self.spec.logical_id, self.status)
+            return False
         except Exception:
             self.status = f"skipped: importing {module_name} failed"
             log.exception("%s %s; its triggers are off", self.spec.logical_id, self.status)
@@ -377,6 +379,9 @@ class AsyncInvoker:
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
             event, source = item
+            if self._stopping.is_set():
+                log.warning("%s: stopping, %s not handled", self.function.spec.logical_id, source)
+                continue
             try:
                 self._attempt(event, source)
             finally:

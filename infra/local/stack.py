@@ -65,7 +65,7 @@ class StackConfig:
     seed_dir: Path | None = CONTENT_DIR
     parameters: dict[str, str] = field(default_factory=dict)
     poll_interval: float = 0.3
-    seed_timeout: float = 120.0
+    seed_timeout: float = 300.0
 
 
 def seed_files(seed_dir: Path) -> list[tuple[str, Path]]:

@@ -1,12 +1,13 @@
 """Publishing's storage: uploaded objects and reports in S3, source state and writes in DynamoDB.
 
 Item layout (README.md, "Table design"):
-- source state: PK `SOURCE#<key>`, SK `S#STATE` — the last applied S3 sequencer and version of
-  one uploaded key, the slug it keeps live and its last report (re-sent on duplicates).
+- source state: PK `SOURCE#<key>`, SK `S#STATE` — for one uploaded key, the S3 sequencers of
+  the newest event and of the newest event that set the live state (with its version), the
+  slug it keeps live and its last report (re-sent on duplicates).
 - article items are built by `newsdesk.dal.articles.article_items`; the META item names its
   owner in `source_key`, which is also the slug claim: a conditional write refuses any other key.
 Every live change is one TransactWriteItems whose first condition is "the source state is still
-the one I read", so concurrent deliveries of events for one key serialise, and ones for
+the revision I read", so concurrent deliveries of events for one key serialise, and ones for
 different keys never overwrite each other.
 """
 

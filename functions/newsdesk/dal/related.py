@@ -231,25 +231,9 @@ def put_frequencies(frequencies: Mapping[str, int], documents: int) -> None:
     batch_write(requests)
 
 
-def delete_frequencies_except(kept: set[str]) -> int:
-    """Remove frequency items of features no article has any more (full recompute: a Scan)."""
-    stale: list[dict[str, Any]] = []
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "FilterExpression": "begins_with(PK, :prefix)",
-        "ExpressionAttributeValues": {":prefix": {"S": FREQUENCY_PREFIX}},
-        "ProjectionExpression": "PK",
-    }
-    while True:
-        response = dynamodb().scan(**request)
-        for item in map(from_dynamo, response.get("Items", [])):
-            if item["PK"].removeprefix(FREQUENCY_PREFIX) not in kept:
-                stale.append(_delete(item["PK"], FREQUENCY_SK))
-        if "LastEvaluatedKey" not in response:
-            break
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    batch_write(stale)
-    return len(stale)
+def frequency_deletes(features: Iterable[str]) -> list[dict[str, Any]]:
+    """Delete requests for the frequency items of features no article has any more."""
+    return [_delete(FREQUENCY_PREFIX + f, FREQUENCY_SK) for f in sorted(features)]
 
 
 class DynamoPostings:

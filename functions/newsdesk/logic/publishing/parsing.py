@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -72,7 +73,6 @@ class ArticleSource:
     status: Literal["published", "draft"]
     article: Article | None = None
     ebook_id: str | None = None
-    published_at_given: bool = False
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -212,6 +212,19 @@ def _aware_time(value: object) -> object:
     return value
 
 
+def _plausible_time(value: datetime | None) -> datetime | None:
+    """Years an article can have; also keeps UTC conversion (list sort keys) from overflowing."""
+    if value is None:
+        return None
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 2999:
+        raise ValueError("the date must lie between the years 1900 and 2999")
+    return value
+
+
 def _text(max_length: int) -> Any:
     """Stripped, non-empty text of at most `max_length` characters (numbers read as text)."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
@@ -234,7 +247,9 @@ class ArticleFields(BaseModel):
     category: Label
     tags: Annotated[list[Label], BeforeValidator(_tag_list), Field(max_length=MAX_TAGS)] = []
     author: Annotated[Author, BeforeValidator(_author)]
-    published_at: Annotated[AwareDatetime | None, BeforeValidator(_aware_time)] = None
+    published_at: Annotated[
+        AwareDatetime | None, BeforeValidator(_aware_time), AfterValidator(_plausible_time)
+    ] = None
     slug: Line | None = None
     reading_minutes: Annotated[int, Field(strict=True, ge=1, le=600)] | None = None
     status: Literal["published", "draft"] = "published"
@@ -352,12 +367,7 @@ def _article(
         body_html=body_html,
         updated_at=received_at,
     )
-    return ArticleSource(
-        status=fields.status,
-        article=article,
-        ebook_id=ebook_id,
-        published_at_given=fields.published_at is not None,
-    )
+    return ArticleSource(status=fields.status, article=article, ebook_id=ebook_id)
 
 
 def parse_article_source(

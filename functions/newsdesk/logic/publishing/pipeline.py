@@ -365,13 +365,13 @@ def _ebook_owned(ebook_id: str, registry: Item) -> FieldError:
     )
 
 
-def _read(event: UploadEvent, *, max_bytes: int = MAX_SOURCE_BYTES) -> store.SourceObject | None:
+def _read(event: UploadEvent) -> store.SourceObject | None:
     """The version an event names; for removals and vanished versions, what S3 holds now."""
     if not event.removed:
-        source = store.read_source(event.key, event.version_id, max_bytes=max_bytes)
+        source = store.read_source(event.key, event.version_id, max_bytes=MAX_SOURCE_BYTES)
         if source is not None or not event.version_id:
             return source
-    return store.read_source(event.key, None, max_bytes=max_bytes)
+    return store.read_source(event.key, None, max_bytes=MAX_SOURCE_BYTES)
 
 
 def content_hash(items: list[Item]) -> str:

@@ -127,13 +127,10 @@ def _remove(slug: str, state: store.ArticleState) -> Outcome:
     store.batch_write(store.posting_writes(slug, _postings(old), None))
     documents, _ = store.get_stats(())
     profiles, lists = store.get_profiles_and_lists(set(state.referrers) - {slug})
-    for owner in profiles.values():
-        entries = _update(
-            owner.slug,
-            lambda current: [e for e in current if e.slug != slug],
-            lists.get(owner.slug),
-        )
-        if entries is not None and len(entries) < SHOWN:
+    for owner_slug, known in sorted(lists.items()):
+        entries = _update(owner_slug, lambda current: [e for e in current if e.slug != slug], known)
+        owner = profiles.get(owner_slug)
+        if owner is not None and entries is not None and len(entries) < SHOWN:
             _rebuild(owner, documents, exclude=slug)
     if state.candidates is not None:
         store.delete_list(slug, state.candidates)

@@ -71,8 +71,7 @@ def recompute(
         analyses = _analyses()
         frequencies = _frequencies(analyses.values())
         store.put_frequencies(frequencies, len(analyses))
-        stale = store.delete_frequencies_except(set(frequencies))
-        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features, {stale} stale")
+        progress(f"stats: {len(analyses)} articles, {len(frequencies)} features")
         job = {**job, "phase": "profiles", "cursor": ""}
         store.put_job(job)
     if job["phase"] == "profiles":
@@ -81,7 +80,9 @@ def recompute(
         documents = len(analyses)
         for slugs in _chunks(sorted(analyses), str(job["cursor"]), chunk):
             old = store.get_profiles(slugs)
-            requests: list[dict[str, Any]] = []
+            # Features no article has any more lose their (stale) frequency item.
+            gone = {f for p in old.values() for f in p.features if f not in frequencies}
+            requests = store.frequency_deletes(gone)
             for slug in slugs:
                 profile = weigh(analyses[slug], frequencies, documents)
                 previous = old.get(slug)
