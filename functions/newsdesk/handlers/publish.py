@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdesk.config import settings
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
-from newsdesk.observability import logger
+from newsdesk.observability import logger, metrics
 
 
 def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
@@ -39,6 +40,7 @@ def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
     return uploads
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process every record; the reports written (stale and duplicate events write none)."""
@@ -53,4 +55,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         )
         if report is not None:
             reports.append(report)
+            # One EMF count per outcome (UploadsPublished, UploadsRejected, …) for dashboards.
+            metrics.add_metric(
+                name=f"Uploads{str(report['status']).capitalize()}", unit=MetricUnit.Count, value=1
+            )
     return {"reports": reports}
