@@ -135,7 +135,15 @@ class Publisher:
             return None
         for _ in range(MAX_ATTEMPTS):
             state = store.get_source_state(event.key)
-            newest = state is None or is_newer(event.sequencer, state.sequencer)
+            # Without a versionId (an unversioned bucket, or a hand-made event such as
+            # `sam local generate-event`, whose sequencer is always the same) an equal sequencer
+            # does not prove a duplicate: decide again from what S3 holds now.
+            undated_repeat = (
+                state is not None
+                and event.version_id is None
+                and sequencer_order(event.sequencer) == sequencer_order(state.sequencer)
+            )
+            newest = state is None or undated_repeat or is_newer(event.sequencer, state.sequencer)
             if state is not None and not newest:
                 if sequencer_order(event.sequencer) == sequencer_order(state.sequencer):
                     store.put_report(state.report)  # a duplicate: the first write may have failed
