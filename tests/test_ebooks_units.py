@@ -131,6 +131,24 @@ def test_secret_is_read_once_and_cached(ssm: Any) -> None:
     assert calls == ["get"]
 
 
+def test_missing_secret_is_created_once_and_kept(ssm: Any) -> None:
+    name = app_settings().ebook_token_parameter
+    created = secrets.token_secret()
+    assert len(created) >= secrets.MIN_SECRET_BYTES
+    stored = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    assert stored["Type"] == "SecureString"
+    assert stored["Value"].encode() == created
+    secrets.reset()
+    assert secrets.token_secret() == created  # a second process reads it, never overwrites it
+
+
+def test_existing_secret_is_never_overwritten(ssm: Any) -> None:
+    name = app_settings().ebook_token_parameter
+    ssm.put_parameter(Name=name, Type="SecureString", Value="w" * 40)
+    assert secrets.token_secret() == b"w" * 40
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Version"] == 1
+
+
 def test_short_secret_is_refused(ssm: Any) -> None:
     ssm.put_parameter(Name=app_settings().ebook_token_parameter, Type="SecureString", Value="kort")
     with pytest.raises(secrets.SecretMisconfiguredError):
@@ -190,7 +208,8 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
     assert mail["Action"] == ["ses:SendEmail"]
     assert mail["Resource"].value.endswith(":identity/${SesSenderAddress}")
     secret = statements["ReadEbookTokenSecret"]
-    assert secret["Action"] == ["ssm:GetParameter"]
+    # PutParameter creates a missing parameter once (Overwrite=False), never replaces one.
+    assert secret["Action"] == ["ssm:GetParameter", "ssm:PutParameter"]
     assert secret["Resource"].value.endswith(":parameter${EbookTokenParameterName}")
     all_actions = [a for s in statements.values() for a in s["Action"]]
     assert not any(a.endswith("*") for a in all_actions)

@@ -1,16 +1,19 @@
 """The e-book token secret, read from SSM Parameter Store (SecureString) and cached.
 
-Operators create the parameter once (README, "Operators"); the template passes its name as
-`EBOOK_TOKEN_PARAMETER`. Powertools caches the decrypted value for `SECRET_MAX_AGE` seconds,
-so a warm function reads SSM a few times an hour at most and a rotation reaches every
-instance within that time.
+The template passes the parameter's name as `EBOOK_TOKEN_PARAMETER`. Operators may create it
+(README, "Operators"); where it does not exist yet, the first request creates it with a random
+key (never overwriting one that exists), so a new stack works without a manual step.
+Powertools caches the decrypted value for `SECRET_MAX_AGE` seconds, so a warm function reads
+SSM a few times an hour at most and a rotation reaches every instance within that time.
 """
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from newsdesk.config import settings
 from newsdesk.dal.clients import ssm
@@ -30,15 +33,33 @@ def _provider() -> SSMProvider:
     return SSMProvider(boto3_client=ssm())
 
 
+def _create_if_missing(name: str) -> None:
+    """Create the parameter with a random key unless it exists (a racing creator wins)."""
+    client = ssm()
+    try:
+        client.put_parameter(
+            Name=name,
+            Value=secrets.token_urlsafe(48),
+            Type="SecureString",
+            Overwrite=False,
+            Description="HMAC key of e-mailed e-book links (created on first use)",
+        )
+    except client.exceptions.ParameterAlreadyExists:
+        return
+
+
 def token_secret() -> bytes:
     """The current HMAC key for download and confirmation tokens."""
-    value = _provider().get(settings().ebook_token_parameter, max_age=SECRET_MAX_AGE, decrypt=True)
+    name = settings().ebook_token_parameter
+    try:
+        value = _provider().get(name, max_age=SECRET_MAX_AGE, decrypt=True)
+    except GetParameterError:
+        _create_if_missing(name)
+        value = _provider().get(name, max_age=SECRET_MAX_AGE, decrypt=True, force_fetch=True)
     if isinstance(value, str):
         value = value.encode()
     if not isinstance(value, bytes) or len(value.strip()) < MIN_SECRET_BYTES:
-        raise SecretMisconfiguredError(
-            f"{settings().ebook_token_parameter} must hold at least {MIN_SECRET_BYTES} bytes"
-        )
+        raise SecretMisconfiguredError(f"{name} must hold at least {MIN_SECRET_BYTES} bytes")
     return value.strip()
 
 

@@ -36,7 +36,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     outcome = sync(slug)
     logger.info(
         "related lists synced",
-        extra={"slug": slug, "event": record.event_name, "outcome": str(outcome)},
+        extra={"slug": slug, "event": record.raw_event.get("eventName"), "outcome": str(outcome)},
     )
 
 

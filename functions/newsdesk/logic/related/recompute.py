@@ -17,8 +17,6 @@ from newsdesk.logic.related.candidates import candidate_pool, caps_for
 from newsdesk.logic.related.profile import Analysis, Profile, analyse, posting_features, weigh
 from newsdesk.logic.related.scoring import top
 
-PHASES = ("stats", "profiles", "lists", "done")
-
 
 class MemoryPostings:
     """The postings of a set of profiles, ordered exactly as the table orders them."""
