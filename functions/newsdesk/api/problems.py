@@ -1,14 +1,21 @@
-"""RFC 9457 problem details: the one shape of every error the API returns."""
+"""RFC 9457 problem details: the one shape of every error the API returns.
+
+The documents are built without FastAPI (`problem_body`, `problem_headers`): the API
+function's fast path renders its problems with them and must not load the framework, so
+`problem_response` and `install`, which only the FastAPI app calls, import it on use.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from starlette.responses import Response
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://newsdesk.example/problems/"
@@ -61,6 +68,37 @@ _TITLES = {
 }
 
 
+def problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+) -> bytes:
+    """The problem document as compact UTF-8 JSON (the encoding of Starlette's JSONResponse)."""
+    document = Problem(
+        type=PROBLEM_BASE + code,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
+    return json.dumps(
+        document.model_dump(exclude_none=True),
+        ensure_ascii=False,
+        allow_nan=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def problem_headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The headers of every problem: never cached, plus the error's own (e.g. Retry-After)."""
+    return {"Cache-Control": "no-store", **(extra or {})}
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -70,21 +108,15 @@ def problem_response(
     *,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
     """Render a problem document with the problem media type and no caching."""
-    body = Problem(
-        type=PROBLEM_BASE + code,
-        title=title,
-        status=status,
-        detail=detail,
-        instance=request.url.path,
-        errors=errors,
-    )
-    return JSONResponse(
-        body.model_dump(exclude_none=True),
+    from starlette.responses import Response  # noqa: PLC0415 - see the module docstring
+
+    return Response(
+        problem_body(status, code, title, detail, instance=request.url.path, errors=errors),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers={"Cache-Control": "no-store", **(headers or {})},
+        headers=problem_headers(headers),
     )
 
 
@@ -98,14 +130,16 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def install(app: FastAPI) -> None:
     """Route every error (ours, validation, routing, unexpected) to a problem document."""
+    from fastapi.exceptions import RequestValidationError  # noqa: PLC0415 - module docstring
+    from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: PLC0415
 
-    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+    async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
         return problem_response(
             request, exc.status, exc.code, exc.title, exc.detail, headers=exc.headers
         )
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
             FieldError(field=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")))
@@ -120,7 +154,7 @@ def install(app: FastAPI) -> None:
             errors=errors,
         )
 
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code, title = _TITLES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
@@ -128,7 +162,7 @@ def install(app: FastAPI) -> None:
             request, exc.status_code, code, title, detail, headers=dict(exc.headers or {})
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
         from newsdesk.observability import logger  # noqa: PLC0415 - only on the error path
 
         logger.exception("unhandled error", extra={"path": request.url.path})
