@@ -47,7 +47,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = settings()
     publisher = Publisher(words_per_minute=config.words_per_minute)
     reports = []
-    for upload in upload_events(event, config.content_bucket):
+    uploads = upload_events(event, config.content_bucket)
+    metrics.add_metric(name="UploadEvents", unit=MetricUnit.Count, value=len(uploads))
+    for upload in uploads:
         report = publisher.process(upload)
         logger.info(
             "upload processed",
