@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("werkzeug", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # SIGTERM (kill, a test's terminate()) stops as cleanly as Ctrl-C does.
+    # Ctrl-C and SIGTERM (kill, a test's terminate()) stop cleanly, even when started in the
+    # background by a shell that ignores SIGINT for its children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stack = LocalStack(config)
     try:

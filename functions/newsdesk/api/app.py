@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from newsdesk.api import articles, ebooks, problems
+from newsdesk.api.fastpath import CORS_EXPOSE_HEADERS
 from newsdesk.api.problems import Problem
 from newsdesk.config import settings
 
@@ -29,7 +30,7 @@ def create_app() -> FastAPI:
             allow_origins=list(origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "If-None-Match"],
-            expose_headers=["ETag", "Retry-After"],
+            expose_headers=list(CORS_EXPOSE_HEADERS),
             max_age=600,
         )
     _register_problem_schema(app)

@@ -79,7 +79,8 @@ def decode_cursor(list_id: str, cursor: str) -> dict[str, Any]:
         payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (ValueError, TypeError) as error:
         raise InvalidCursorError("cursor is not valid base64") from error
-    if not mac or not hmac.compare_digest(mac, _cursor_mac(list_id, payload)):
+    # compare_digest refuses non-ASCII text with TypeError: such a MAC is simply not ours.
+    if not mac.isascii() or not hmac.compare_digest(mac, _cursor_mac(list_id, payload)):
         raise InvalidCursorError("cursor was not issued for this list")
     key = json.loads(payload)
     if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
