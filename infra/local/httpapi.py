@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from infra.local.functions import HttpRoute, InvocationError, LocalFunction
 from infra.local.intrinsics import ACCOUNT_ID
+from infra.local.serving import BackgroundServer
 
 log = logging.getLogger("local.api")
 
@@ -118,7 +119,7 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, payload
 
 
-class HttpApiServer:
+class HttpApiServer(BackgroundServer):
     """A threaded HTTP server in front of the functions with HttpApi events."""
 
     def __init__(self, host: str, port: int, functions: Iterable[LocalFunction]) -> None:
@@ -127,23 +128,6 @@ class HttpApiServer:
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="http-api")
-
-    @property
-    def url(self) -> str:
-        """Base URL of the API."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving (if started) and close the socket."""
-        if self._thread.is_alive():
-            self.server.shutdown()
-            self._thread.join()
-        self.server.server_close()
 
     def route(self, method: str, path: str) -> tuple[HttpRoute, LocalFunction, dict[str, str]]:
         """The most specific route that takes the request, or LookupError."""

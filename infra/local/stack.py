@@ -34,6 +34,7 @@ from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, fun
 from infra.local.httpapi import HttpApiServer
 from infra.local.intrinsics import Resolver
 from infra.local.s3events import BucketWatcher, Sequencer
+from infra.local.serving import BackgroundServer
 from infra.local.streams import StreamPoller
 from infra.local.template import TEMPLATE_PATH, load_template, resources, table_create_request
 
@@ -109,7 +110,7 @@ def ssm_parameters_read(template: dict[str, Any], resolver: Resolver) -> set[str
     return names
 
 
-class MotoServer:
+class MotoServer(BackgroundServer):
     """moto's server with its backends behind one lock.
 
     moto's in-memory backends are not thread-safe (a DynamoDB transaction deep-copies the
@@ -130,23 +131,6 @@ class MotoServer:
             host, port, serialised, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The endpoint every SDK client of the stack uses."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving (if started) and close the socket."""
-        if self._thread.is_alive():
-            self.server.shutdown()
-            self._thread.join()
-        self.server.server_close()
 
 
 class LocalStack:
