@@ -508,3 +508,27 @@ def test_cold_reads_never_import_the_framework() -> None:
     assert report[:3] == [[200, []], [200, []], [404, []]], done.stderr
     status, loaded = report[3]
     assert loaded == ["fastapi", "mangum", "starlette"] and status != 500
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("initialization", "built"), [("on-demand", False), ("snap-start", True)])
+def test_snapstart_init_builds_the_app_into_the_snapshot(initialization: str, built: bool) -> None:
+    """Under SnapStart the app is built in init (snapshotted); on demand only when needed."""
+    probe = (
+        "import sys, newsdesk.handlers.api as api; "
+        "print(api.asgi_adapter.cache_info().currsize, 'fastapi' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization,
+            "AWS_DEFAULT_REGION": REGION,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == (["1", "True"] if built else ["0", "False"])

@@ -1,5 +1,6 @@
-"""Warm requests: the same GET through Mangum + FastAPI and through the Powertools baseline,
-many times in one process; and how many DynamoDB requests each API call makes.
+"""Warm requests: the same GET through the API handler (its fast path), through the FastAPI app
+behind Mangum (what every other request takes) and through the Powertools baseline, many times
+in one process; and how many DynamoDB requests each API call makes.
 
 DynamoDB time (moto's server over loopback) is measured apart with botocore's event hooks,
 so the figure "without DynamoDB" is what the framework, validation and JSON cost per request.
@@ -86,16 +87,18 @@ def main(iterations: int = 300) -> dict[str, float]:
         ours_meter.attach(clients.dynamodb())
         base_meter.attach(base_module.dynamodb)
         ours: Handler = ours_module.handler
+        app: Handler = ours_module.through_app
         base: Handler = base_module.handler
         event = http_api_event(f"/articles/{SLUG}")
-        for handler, meter in ((ours, ours_meter), (base, base_meter)):  # warm both up
+        sides = [("ours", ours, ours_meter), ("app", app, ours_meter), ("base", base, base_meter)]
+        for _, handler, meter in sides:  # warm all up
             for _ in range(20):
                 _sample(handler, meter, event)
-        samples: dict[str, list[tuple[float, float, int]]] = {"ours": [], "base": []}
+        samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _, _ in sides}
         batch = 25
         for index in range(max(1, iterations // batch)):
-            sides = [("ours", ours, ours_meter), ("base", base, base_meter)]
-            for name, handler, meter in sides if index % 2 == 0 else reversed(sides):
+            turn = index % len(sides)
+            for name, handler, meter in sides[turn:] + sides[:turn]:
                 samples[name].extend(_sample(handler, meter, event) for _ in range(batch))
         etag = ours(event, LambdaContext())["headers"]["etag"]
         calls = {
@@ -111,22 +114,31 @@ def main(iterations: int = 300) -> dict[str, float]:
 
     figures = {
         f"{name}_{what}_ms": median_ms([s[column] for s in samples[name]])
-        for name in ("ours", "base")
+        for name in samples
         for column, what in ((0, "total"), (1, "framework"))
     }
-    figures["ratio_total"] = figures["ours_total_ms"] / figures["base_total_ms"]
-    figures["ratio_framework"] = figures["ours_framework_ms"] / figures["base_framework_ms"]
+    for name in ("ours", "app"):
+        figures[f"ratio_{name}_total"] = figures[f"{name}_total_ms"] / figures["base_total_ms"]
+        figures[f"ratio_{name}_framework"] = (
+            figures[f"{name}_framework_ms"] / figures["base_framework_ms"]
+        )
     print(f"Warm GET /articles/{{slug}}: {len(samples['ours'])} requests each, one process")
-    print(f"  {'medians':32}{'per request':>14}{'without DynamoDB':>18}")
-    for label, name in (("newsdesk (FastAPI + Mangum)", "ours"), ("baseline (Powertools)", "base")):
+    print(f"  {'medians':38}{'per request':>14}{'without DynamoDB':>18}")
+    labels = {
+        "ours": "newsdesk handler (fast path)",
+        "app": "newsdesk FastAPI app via Mangum",
+        "base": "baseline (Powertools)",
+    }
+    for name, label in labels.items():
         print(
-            f"  {label:32}{figures[f'{name}_total_ms']:12.2f}ms"
+            f"  {label:38}{figures[f'{name}_total_ms']:12.2f}ms"
             f"{figures[f'{name}_framework_ms']:16.2f}ms"
         )
-    print(
-        f"  ratio newsdesk/baseline: {figures['ratio_total']:.2f} per request, "
-        f"{figures['ratio_framework']:.2f} without DynamoDB"
-    )
+    for name in ("ours", "app"):
+        print(
+            f"  ratio {labels[name]}/baseline: {figures[f'ratio_{name}_total']:.2f} per request, "
+            f"{figures[f'ratio_{name}_framework']:.2f} without DynamoDB"
+        )
     print("DynamoDB requests per API call (botocore before-send events)")
     for label, (elapsed, _, requests) in counted.items():
         print(f"  {label:44}{requests:3d}   ({elapsed * 1000:.1f} ms)")

@@ -106,7 +106,7 @@ def answer(event: dict[str, Any], *, base_path: str = "/") -> dict[str, Any] | N
 
 
 class _Unanswerable(Exception):
-    """The request is valid for the app but not one the fast path answers with certainty."""
+    """A request the fast path cannot answer with certainty: the app gets it."""
 
 
 def _route(path: str, query: str, if_none_match: str | None) -> tuple[int, dict[str, str], bytes]:

@@ -47,6 +47,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return fastpath.answer(event, base_path=BASE_PATH) or through_app(event, context)
 
 
-# Lambda runs the init of a SnapStart version once, before taking the snapshot.
-if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+# Inits no request waits for: a SnapStart version's (run once, before the snapshot is taken)
+# and provisioned concurrency's. An on-demand cold start keeps building the app lazily.
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in {"snap-start", "provisioned-concurrency"}:
     asgi_adapter()
