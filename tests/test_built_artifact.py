@@ -67,8 +67,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("sam-build")
     architectures = {build.DEPLOYED_ARCHITECTURE, build.host_architecture()}
     started = {arch: build.start(root / arch, arch) for arch in sorted(architectures)}
-    for process in started.values():
+    for arch, process in started.items():
         build.finish(process)
+        build.compile_bytecode(root / arch)
     return {arch: root / arch for arch in started}
 
 
@@ -175,6 +176,14 @@ def test_deployed_build_holds_only_arm64_binaries(builds: dict[str, Path]) -> No
         assert shared_objects, f"{logical_id}: no compiled wheel at all (pydantic-core has one)"
         machines = {path.name: elf_machine(path) for path in shared_objects}
         assert set(machines.values()) == {"arm64"}, machines
+
+
+def test_build_ships_bytecode_valid_without_source_timestamps(builds: dict[str, Path]) -> None:
+    for logical_id in FUNCTIONS:
+        pycache = builds["arm64"] / logical_id / "newsdesk" / "handlers" / "__pycache__"
+        (compiled,) = pycache.glob("api.cpython-313*.pyc")
+        flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+        assert flags == 0b01, "an unchecked-hash pyc (PEP 552): zip timestamps cannot stale it"
 
 
 def test_build_ships_the_package_and_the_runtime_closure_only(builds: dict[str, Path]) -> None:

@@ -8,7 +8,9 @@ architecture swapped, built from the same sources (`--base-dir`), beside the arm
 from __future__ import annotations
 
 import argparse
+import compileall
 import platform
+import py_compile
 import re
 import subprocess
 import sys
@@ -17,6 +19,8 @@ from pathlib import Path
 from infra.deploy.tools import REPO_ROOT, TEMPLATE, tool, tool_env
 
 DEPLOYED_ARCHITECTURE = "arm64"
+# Lambda's runtime (template Globals): bytecode is only valid for this Python version.
+RUNTIME_VERSION = (3, 13)
 _ARCHITECTURES = re.compile(r"^(\s+Architectures: )\[arm64\]$", re.MULTILINE)
 
 
@@ -63,9 +67,28 @@ def finish(process: subprocess.Popen[str], timeout: float = 900) -> str:
     return output
 
 
+def compile_bytecode(build_dir: Path) -> None:
+    """Ship `.pyc` files: Lambda's code directory is read-only, so without them every cold
+    start compiles every module from source. Unchecked-hash pycs stay valid whatever
+    modification times the zip restores."""
+    if sys.version_info[:2] != RUNTIME_VERSION:
+        print(f"bytecode not compiled: this Python is not the runtime's {RUNTIME_VERSION}")
+        return
+    for function_dir in sorted(path for path in build_dir.iterdir() if path.is_dir()):
+        compiled = compileall.compile_dir(
+            function_dir,
+            quiet=1,
+            workers=0,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        if not compiled:  # a vendored file Python cannot compile is imported from source
+            print(f"{function_dir.name}: some modules were left uncompiled (see above)")
+
+
 def build(build_dir: Path, architecture: str = DEPLOYED_ARCHITECTURE) -> Path:
     """Build and return the directory holding one sub-directory per function."""
     finish(start(build_dir, architecture))
+    compile_bytecode(build_dir)
     return build_dir
 
 
@@ -81,7 +104,10 @@ def main() -> int:
     assert process.stdout is not None
     for line in process.stdout:
         print(line, end="")
-    return process.wait()
+    if process.wait() != 0:
+        return process.returncode
+    compile_bytecode(args.build_dir)
+    return 0
 
 
 if __name__ == "__main__":
