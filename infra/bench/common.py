@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
-from markdown_it import MarkdownIt
 from moto.server import ThreadedMotoServer
 from newsdesk.dal import keys
 from newsdesk.dal.articles import article_items, teaser_attributes
 from newsdesk.dal.codec import to_dynamo
-from newsdesk.models import Article, Author, Ebook, Teaser
+from newsdesk.logic.publishing.parsing import parse_article, parse_ebook
+from newsdesk.models import Article, Ebook, Teaser
 
 from infra.local.template import create_table_request
 
@@ -44,16 +43,6 @@ class Stack:
     env: dict[str, str]
 
 
-def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Front matter and Markdown body of a sample file (.md with YAML, or .json)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        data = json.loads(text)
-        return data, data.pop("body", "")
-    _, header, body = text.split("---\n", 2)
-    return yaml.safe_load(header), body
-
-
 def _sample_path(name: str) -> Path:
     for suffix in (".md", ".json"):
         path = CONTENT / "articles" / f"{name}{suffix}"
@@ -63,34 +52,22 @@ def _sample_path(name: str) -> Path:
 
 
 def _article(name: str) -> Article:
-    """One sample article with its Markdown rendered (the bench needs realistic sizes only)."""
-    meta, body = _front_matter(_sample_path(name))
-    author = meta["author"]
-    published = meta.get("published_at") or datetime(2026, 11, 20, 7, tzinfo=UTC)
-    if isinstance(published, str):
-        published = datetime.fromisoformat(published)
-    return Article(
-        slug=meta.get("slug", name),
-        title=meta["title"],
-        subtitle=meta.get("subtitle"),
-        summary=meta.get("summary"),
-        category=meta["category"],
-        tags=list(meta.get("tags", [])),
-        author=Author.from_parts(**author)
-        if isinstance(author, dict)
-        else Author.from_name(author),
-        reading_minutes=int(meta.get("reading_minutes") or 5),
-        published_at=published,
-        body_html=MarkdownIt("commonmark").render(body),
-        updated_at=published,
+    """One sample article, parsed and rendered as the publisher does."""
+    path = _sample_path(name)
+    return parse_article(
+        f"articles/{path.name}",
+        path.read_bytes(),
+        received_at=datetime(2026, 11, 20, 7, tzinfo=UTC),
+        words_per_minute=200,
     )
 
 
 def sample_page() -> tuple[Article, list[Teaser], Ebook]:
     """The seed article, its four expected related teasers and its e-book."""
     related_names = json.loads((CONTENT / "expected_related.json").read_text())[SLUG]
-    ebook_meta, _ = _front_matter(CONTENT / "ebooks" / "ballerup-shopping.md")
-    ebook = Ebook(id="ballerup-shopping", **ebook_meta)
+    ebook = parse_ebook(
+        "ebooks/ballerup-shopping.md", (CONTENT / "ebooks" / "ballerup-shopping.md").read_bytes()
+    )
     return _article(SLUG), [_article(n).teaser() for n in related_names], ebook
 
 
