@@ -19,6 +19,7 @@ class Settings:
     ses_sender: str
     public_api_url: str
     outbox_dir: str | None
+    api_base_path: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +37,7 @@ class Settings:
             ses_sender=env.get("SES_SENDER", "nyhedsbrev@example.com"),
             public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:3000").rstrip("/"),
             outbox_dir=env.get("OUTBOX_DIR") or None,
+            api_base_path=env.get("API_BASE_PATH") or "/",
         )
 
 

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_lambda_powertools.logging import correlation_paths
 
 from newsdesk.api import fastpath
+from newsdesk.config import settings
 from newsdesk.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mangum import Mangum
 
-BASE_PATH = os.environ.get("API_BASE_PATH") or "/"
+# The path prefix of a custom-domain mapping, which API Gateway leaves in the path.
+BASE_PATH = settings().api_base_path
 
 
 @cache
