@@ -9,6 +9,7 @@ is part of the snapshot rather than paid for by the first request after a restor
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,9 +44,31 @@ def through_app(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     return response
 
 
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+def merge_slashes(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with runs of `/` in its path collapsed, as web servers do by default.
+
+    `sam local generate-event apigateway http-api-proxy --path /articles` sends `//articles`;
+    no route has an empty segment, so merging can only turn a 404 into the meant route.
+    """
+    request_context = event.get("requestContext")
+    if isinstance(request_context, dict):
+        http = request_context.get("http")
+        if isinstance(http, dict) and isinstance(http.get("path"), str):
+            merged = {**http, "path": _REPEATED_SLASHES.sub("/", http["path"])}
+            event = {**event, "requestContext": {**request_context, "http": merged}}
+    for field in ("path", "rawPath"):
+        if isinstance(event.get(field), str):
+            event = {**event, field: _REPEATED_SLASHES.sub("/", event[field])}
+    return event
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The fast path's answer when it has one, else the app's (the same answer, slower)."""
+    event = merge_slashes(event)
     return fastpath.answer(event, base_path=BASE_PATH) or through_app(event, context)
 
 
