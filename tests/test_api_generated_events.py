@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from newsdesk.handlers import api
 from newsdesk.handlers.api import merge_slashes
+
 from tests.factories import make_article, store_article
 from tests.test_publish import Desk, LambdaContext, article_file
 
