@@ -93,3 +93,31 @@ def test_generated_stream_record_of_another_table_is_acknowledged(aws: dict[str,
     assert related.handler(generated("dynamodb-update.json"), LambdaContext()) == {
         "batchItemFailures": []
     }
+
+
+def test_generated_ebook_request_without_content_type_is_accepted(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Content-Type (as generated): the JSON body is still read; the secret is created."""
+    import boto3
+    from newsdesk import config
+    from newsdesk.dal import secrets
+    from newsdesk.dal.clients import dynamodb
+    from newsdesk.dal.codec import to_dynamo
+    from newsdesk.dal.ebooks import ebook_item
+    from newsdesk.models import Ebook
+
+    monkeypatch.setenv("SES_SENDER", "nyhedsbrev@example.com")
+    config.settings.cache_clear()
+    secrets.reset()
+    boto3.client("sesv2").create_email_identity(EmailIdentity="nyhedsbrev@example.com")
+    ebook = Ebook(id="ballerup-shopping", title="Shopping", description="Butikkerne i Ballerup.")
+    item = ebook_item(ebook, source_key="ebooks/ballerup-shopping.md", pdf_key="ebooks/b.pdf")
+    dynamodb().put_item(TableName=aws["table"], Item=to_dynamo(item))
+    event = generated("http-api-request-ebook.json")
+    assert "content-type" not in {name.lower() for name in event["headers"]}
+    response = api.handler(event, LambdaContext())
+    assert response["statusCode"] == 202, body_of(response)
+    secret = boto3.client("ssm").get_parameter(Name=config.settings().ebook_token_parameter)
+    assert secret["Parameter"]["Type"] == "SecureString"
+    secrets.reset()
