@@ -189,6 +189,9 @@ class HttpApiServer(BackgroundServer):
             def log_message(self, format: str, *args: Any) -> None:
                 """Access lines are logged by handle_one, with timings."""
 
+            # Every method reaches the function, as API Gateway's `ANY` route passes them all:
+            # the app answers what it does not serve (405), not the local server (501).
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = handle_one
+            do_TRACE = do_CONNECT = do_QUERY = handle_one
 
         return Handler

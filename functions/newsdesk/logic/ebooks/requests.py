@@ -55,7 +55,12 @@ class RequestForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    email: str = Field(max_length=MAX_EMAIL_LENGTH, examples=["laeser@example.dk"])
+    email: str = Field(
+        min_length=3,
+        max_length=MAX_EMAIL_LENGTH,
+        examples=["laeser@example.dk"],
+        json_schema_extra={"format": "email"},
+    )
     newsletter: StrictBool = False
     website: str = Field(default="", max_length=200, description="Leave empty (bot trap).")
 
