@@ -576,6 +576,7 @@ def print_costs(costs: list[Cost]) -> None:
 def main(sizes: tuple[int, ...] = (100, 1_000, 10_000)) -> None:
     """Print quality on the sample content, then cost and recall per corpus size."""
     logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("newsdesk").setLevel(logging.WARNING)  # the handlers' Powertools logger
     with moto_table() as room:
         publish_in_order(room, sample_articles())
         print_quality(evaluate_quality(room), "Related teasers of the sample article (streamed)")
