@@ -254,15 +254,35 @@ def test_author_errors(value: object, needle: str) -> None:
     assert needle in error.message
 
 
-def test_published_at_needs_a_time_zone() -> None:
+def test_published_at_without_offset_is_copenhagen_time() -> None:
     given_time = datetime(2026, 11, 20, 8, 0, tzinfo=timezone(timedelta(hours=1)))
     assert parse(fields_with(published_at=given_time)).published_at == given_time
     assert parse(BASE).published_at == RECEIVED
-    for bad in ("2026-11-20", "2026-11-20T08:00:00", "i morgen"):
-        text = markdown(BASE).decode().replace("author:", f"published_at: {bad}\nauthor:", 1)
-        [error] = errors_of(text.encode())
-        assert error.field == "published_at"
-        assert "time zone offset" in error.message
+    winter, summer = timezone(timedelta(hours=1)), timezone(timedelta(hours=2))
+    for stamp, meant in [
+        ("2026-11-20", datetime(2026, 11, 20, 0, 0, tzinfo=winter)),
+        ("2026-11-20T08:00:00", datetime(2026, 11, 20, 8, 0, tzinfo=winter)),
+        ("2026-11-20 08:00", datetime(2026, 11, 20, 8, 0, tzinfo=winter)),
+        ("2026-07-01 08:00", datetime(2026, 7, 1, 8, 0, tzinfo=summer)),
+        ('"2026-07-01T08:00"', datetime(2026, 7, 1, 8, 0, tzinfo=summer)),
+    ]:
+        text = markdown(BASE).decode().replace("author:", f"published_at: {stamp}\nauthor:", 1)
+        parsed = parse_article(
+            "articles/nyt.md", text.encode(), received_at=RECEIVED, words_per_minute=200
+        )
+        assert parsed.published_at == meant, stamp
+    as_json = json.dumps({**BASE, "body": BODY, "published_at": "2026-11-20T08:00"})
+    from_json = parse_article(
+        "articles/nyt.json", as_json.encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert from_json.published_at == datetime(2026, 11, 20, 8, 0, tzinfo=winter)
+
+
+def test_published_at_that_is_no_time_is_refused() -> None:
+    text = markdown(BASE).decode().replace("author:", "published_at: i morgen\nauthor:", 1)
+    [error] = errors_of(text.encode())
+    assert error.field == "published_at"
+    assert "time zone offset" in error.message
 
 
 @pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "1899-12-31T23:00:00+00:00"])

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -44,6 +45,8 @@ _BOMS = {
 }
 _UTF8_BOM = b"\xef\xbb\xbf"
 _TIME_HINT = "give a date and time with a time zone offset, e.g. 2026-11-20T08:00:00+01:00"
+# Dates and times given without an offset are the magazine's local time.
+NEWSROOM_ZONE = ZoneInfo("Europe/Copenhagen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +209,17 @@ def _author(value: object) -> Author:
 
 
 def _aware_time(value: object) -> object:
-    """Refuse a bare date (YAML reads `2026-11-20` as one): the time and zone matter."""
+    """A date or a time without offset is newsroom time (Copenhagen, summer time included):
+    YAML reads `2026-11-20` as a date and `2026-11-20 08:00` as a naive datetime."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value  # not ISO 8601: pydantic reports it with the hint
     if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValueError(_TIME_HINT)
+        return datetime.combine(value, time(), NEWSROOM_ZONE)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=NEWSROOM_ZONE)
     return value
 
 
