@@ -321,6 +321,17 @@ def test_status_and_ebook() -> None:
     assert error.field == "ebook"
 
 
+@pytest.mark.parametrize(("written", "meant"), [("Published", "published"), (" DRAFT ", "draft")])
+def test_status_is_read_case_insensitively(written: str, meant: str) -> None:
+    source = parse_article_source(
+        "articles/nyt.md",
+        markdown(fields_with(status=written)),
+        received_at=RECEIVED,
+        words_per_minute=200,
+    )
+    assert source.status == meant
+
+
 def test_draft_unpublishes_even_when_unfinished() -> None:
     source = parse_article_source(
         "articles/nyt.md",

@@ -208,6 +208,11 @@ def _author(value: object) -> Author:
     raise ValueError('give the author as "First Last" or as {first_name: …, last_name: …}')
 
 
+def _lowercase(value: object) -> object:
+    """`Draft` and ` published ` mean what they say."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _aware_time(value: object) -> object:
     """A date or a time without offset is newsroom time (Copenhagen, summer time included):
     YAML reads `2026-11-20` as a date and `2026-11-20 08:00` as a naive datetime."""
@@ -263,7 +268,7 @@ class ArticleFields(BaseModel):
     ] = None
     slug: Line | None = None
     reading_minutes: Annotated[int, Field(strict=True, ge=1, le=600)] | None = None
-    status: Literal["published", "draft"] = "published"
+    status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
     ebook: Line | None = None
     body: Annotated[str, StringConstraints(max_length=MAX_SOURCE_BYTES)]
 
@@ -386,7 +391,7 @@ def parse_article_source(
 ) -> ArticleSource:
     """What an article upload asks for; `status: draft` unpublishes even if unfinished."""
     mapping = load_article_mapping(key, data)
-    if mapping.get("status") == "draft":
+    if _lowercase(mapping.get("status")) == "draft":
         return ArticleSource(status="draft")
     return _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
 
