@@ -1,7 +1,8 @@
 """E-book routes: the registry, requests for a download link, downloads and newsletter opt-in.
 
 Refusals (all problem+json, never cached):
-- 404 unknown e-book; 413 body over `MAX_BODY_BYTES`; 422 invalid body or query;
+- 404 unknown e-book; 413 body over `MAX_BODY_BYTES`; 415 a body declared as not JSON;
+  422 invalid body or query;
 - 429 per-address or per-client limit, with `Retry-After` in seconds;
 - 403 a token we did not sign (or signed for another e-book or purpose);
 - 410 a genuine link that expired, has no uses left, or whose reader was erased;
@@ -46,16 +47,25 @@ NO_STORE = {"Cache-Control": "no-store"}
 _ACCEPTED_MESSAGE = "Tak! Vi sender et link til e-bogen til din e-mailadresse. Tjek din indbakke."
 
 
-class _BoundedBodyRoute(APIRoute):
-    """Refuse oversized bodies with 413 before anything parses them."""
+def _is_json(content_type: str) -> bool:
+    """`application/json` or a `+json` type, whatever its parameters (charset …)."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+class _CheckedBodyRoute(APIRoute):
+    """Refuse oversized (413) and non-JSON (415) bodies before anything parses them."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def bounded(request: Request) -> Response:
+        async def checked(request: Request) -> Response:
             declared = request.headers.get("content-length", "")
+            body = await request.body()
             if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(
-                await request.body()
+                body
             ) > MAX_BODY_BYTES:
                 raise ProblemError(
                     413,
@@ -63,14 +73,22 @@ class _BoundedBodyRoute(APIRoute):
                     "Payload too large",
                     f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
                 )
+            content_type = request.headers.get("content-type")
+            if body and content_type and not _is_json(content_type):
+                raise ProblemError(
+                    415,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "Send the body as JSON (Content-Type: application/json).",
+                )
             return await handler(request)
 
-        return bounded
+        return checked
 
 
 # A body without Content-Type is read as JSON (as `sam local generate-event` and simple HTTP
-# clients send it); a declared non-JSON type is still refused.
-router = APIRouter(tags=["ebooks"], route_class=_BoundedBodyRoute, strict_content_type=False)
+# clients send it); a declared non-JSON type is a 415.
+router = APIRouter(tags=["ebooks"], route_class=_CheckedBodyRoute, strict_content_type=False)
 
 
 def get_clock() -> Clock:
@@ -167,7 +185,7 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
         202: {
             "description": "Accepted: a link is on its way (also the answer to bot-filled forms)"
         },
-        **problem_responses(404, 413, 422, 429, 503),
+        **problem_responses(404, 413, 415, 422, 429, 503),
     },
 )
 def request_ebook(
