@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from infra.deploy import build
 from infra.deploy.tools import REPO_ROOT, base_python_bin
+from infra.local.httpapi import request_event
 from infra.local.intrinsics import Resolver
 from infra.local.template import create_table_request, function_environment, resources
 
@@ -81,38 +82,6 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-def http_api_event(method: str, path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """An API Gateway HTTP API payload-2.0 event, shaped as AWS sends it for `ANY /{proxy+}`."""
-    headers = {"host": "abc123.execute-api.eu-north-1.amazonaws.com", **(headers or {})}
-    return {
-        "version": "2.0",
-        "routeKey": "ANY /{proxy+}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": headers["host"],
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "192.0.2.10",
-                "userAgent": "smoke-test",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "ANY /{proxy+}",
-            "stage": "$default",
-            "time": "26/Nov/2026:08:00:00 +0000",
-            "timeEpoch": 1795680000000,
-        },
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "isBase64Encoded": False,
-    }
 
 
 def function_env(logical_id: str, endpoint: str) -> dict[str, str]:
@@ -218,9 +187,8 @@ def test_built_api_answers_http_api_events(builds: dict[str, Path], moto_endpoin
     )
     dynamodb.create_table(**create_table_request(TABLE))
     events = [
-        http_api_event("GET", "/openapi.json"),
-        http_api_event("GET", "/articles"),
-        http_api_event("GET", "/articles/findes-ikke"),
+        request_event("GET", path, headers={"user-agent": "smoke-test"})
+        for path in ("/openapi.json", "/articles", "/articles/findes-ikke")
     ]
     report = invoke_built(builds[build.host_architecture()], "ApiFunction", events, moto_endpoint)
     openapi, listing, missing = report["responses"]

@@ -38,6 +38,7 @@ from newsdesk.logic.ebooks.consent import CONSENT_TEXT_VERSION
 from newsdesk.logic.ebooks.erasure import erase_reader
 from newsdesk.models import Ebook
 
+from infra.local.httpapi import request_event
 from tests.conftest import REGION
 
 SENDER = "nyhedsbrev@example.com"
@@ -448,43 +449,6 @@ class _Context:
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
 
-def http_api_event(method: str, path: str, body: dict[str, Any], source_ip: str) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event as AWS sends it."""
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/json",
-            "host": "abc123.execute-api.eu-north-1.amazonaws.com",
-            "user-agent": "Mozilla/5.0",
-            "x-forwarded-for": source_ip,
-            "x-forwarded-proto": "https",
-        },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.eu-north-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": "Mozilla/5.0",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "26/Nov/2026:09:00:00 +0000",
-            "timeEpoch": 1795683600000,
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
 def test_lambda_handler_counts_the_api_gateway_source_ip(
     ebook_aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -492,8 +456,17 @@ def test_lambda_handler_counts_the_api_gateway_source_ip(
     config.settings.cache_clear()
     from newsdesk.handlers import api
 
-    event = http_api_event(
-        "POST", f"/ebooks/{EBOOK_ID}/requests", {"email": READER}, "198.51.100.7"
+    event = request_event(
+        "POST",
+        f"/ebooks/{EBOOK_ID}/requests",
+        headers={
+            "content-type": "application/json",
+            "user-agent": "Mozilla/5.0",
+            "x-forwarded-for": "198.51.100.7",
+            "x-forwarded-proto": "https",
+        },
+        body=json.dumps({"email": READER}).encode(),
+        source_ip="198.51.100.7",
     )
     response = api.handler(event, _Context())  # type: ignore[arg-type]
     assert response["statusCode"] == 202

@@ -21,7 +21,7 @@ from infra.local.functions import (
     StreamTrigger,
     function_specs,
 )
-from infra.local.httpapi import http_api_event, http_api_response
+from infra.local.httpapi import DEFAULT_HOST, http_api_event, http_api_response, request_event
 from infra.local.intrinsics import Resolver, UnresolvableError
 from infra.local.s3events import (
     CREATED,
@@ -349,6 +349,19 @@ def test_http_api_event_bodies_text_or_base64() -> None:
     pdf = http_api_event(headers=[("Content-Type", "application/pdf")], body=b"%PDF\xff", **common)
     assert pdf["isBase64Encoded"] is True
     assert base64.b64decode(pdf["body"]) == b"%PDF\xff"
+
+
+def test_request_event_is_the_proxy_routes_event() -> None:
+    event = request_event("GET", "/articles/a%20b?limit=2", headers={"If-None-Match": '"x"'})
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "ANY /{proxy+}"
+    assert event["pathParameters"] == {"proxy": "articles/a b"}
+    assert event["headers"] == {"host": DEFAULT_HOST, "if-none-match": '"x"'}
+    assert event["requestContext"]["domainName"] == DEFAULT_HOST
+    assert event["requestContext"]["http"]["sourceIp"] == "192.0.2.10"
+    assert event["queryStringParameters"] == {"limit": "2"}
+    own_host = request_event("POST", "/x", headers={"Host": "api.example.dk"}, body=b"{}")
+    assert own_host["headers"] == {"host": "api.example.dk"}
+    assert (own_host["body"], own_host["isBase64Encoded"]) == ("{}", False)
 
 
 def test_http_api_response_forms() -> None:

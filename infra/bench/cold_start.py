@@ -25,14 +25,15 @@ from pathlib import Path
 
 from infra.bench.common import (
     FUNCTIONS,
+    HEADERS,
     ROOT,
     SLUG,
     Stack,
-    http_api_event,
     median_ms,
     moto_stack,
     python,
 )
+from infra.local.httpapi import request_event
 
 OURS = "newsdesk.handlers.api"
 BASELINE = "infra.bench.baseline"
@@ -106,9 +107,10 @@ def _child_env(stack: Stack, pycache: Path) -> dict[str, str]:
 
 
 def _run(side: Side, env: dict[str, str], *, record: bool = True) -> None:
+    event = json.dumps(request_event("GET", side.path, headers=HEADERS))
     spawned = time.monotonic()  # CLOCK_MONOTONIC is system-wide: comparable with the child's
     done = subprocess.run(
-        [python(), "-c", _CHILD, side.module, json.dumps(http_api_event(side.path))],
+        [python(), "-c", _CHILD, side.module, event],
         env=env,
         cwd=ROOT,
         capture_output=True,

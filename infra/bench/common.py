@@ -1,5 +1,5 @@
 """What every benchmark shares: moto's server with the template's table, the sample article
-stored the way the publisher stores it, and API Gateway HTTP API (v2) events."""
+stored the way the publisher stores it, and the headers of its API Gateway HTTP API events."""
 
 from __future__ import annotations
 
@@ -133,55 +133,16 @@ def moto_stack(extra_articles: int = 30) -> Iterator[Stack]:
         server.stop()
 
 
-def http_api_event(
-    path: str, *, method: str = "GET", query: str = "", headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """An API Gateway HTTP API payload v2.0 event for the `ANY /{proxy+}` route."""
-    now = datetime.now(UTC)
-    all_headers = {
-        "accept": "application/json",
-        "host": "abc123.execute-api.eu-north-1.amazonaws.com",
-        "user-agent": "newsdesk-bench",
-        "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678",
-        "x-forwarded-for": "192.0.2.10",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-        **(headers or {}),
-    }
-    return {
-        "version": "2.0",
-        "routeKey": "ANY /{proxy+}",
-        "rawPath": path,
-        "rawQueryString": query,
-        **({"queryStringParameters": dict(_pairs(query))} if query else {}),
-        "headers": all_headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.eu-north-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "192.0.2.10",
-                "userAgent": "newsdesk-bench",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "ANY /{proxy+}",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "isBase64Encoded": False,
-    }
-
-
-def _pairs(query: str) -> Iterator[tuple[str, str]]:
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        yield name, value
+# The headers of every benchmarked request as API Gateway passes them on (the events are
+# built by `infra.local.httpapi.request_event`, for the template's `ANY /{proxy+}` route).
+HEADERS = {
+    "accept": "application/json",
+    "user-agent": "newsdesk-bench",
+    "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678",
+    "x-forwarded-for": "192.0.2.10",
+    "x-forwarded-port": "443",
+    "x-forwarded-proto": "https",
+}
 
 
 class LambdaContext:

@@ -20,7 +20,8 @@ from typing import Any
 from newsdesk import config
 from newsdesk.dal import clients
 
-from infra.bench.common import SLUG, LambdaContext, http_api_event, median_ms, moto_stack
+from infra.bench.common import HEADERS, SLUG, LambdaContext, median_ms, moto_stack
+from infra.local.httpapi import request_event
 
 type Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -89,7 +90,7 @@ def main(iterations: int = 300) -> dict[str, float]:
         ours: Handler = ours_module.handler
         app: Handler = ours_module.through_app
         base: Handler = base_module.handler
-        event = http_api_event(f"/articles/{SLUG}")
+        event = request_event("GET", f"/articles/{SLUG}", headers=HEADERS)
         sides = [("ours", ours, ours_meter), ("app", app, ours_meter), ("base", base, base_meter)]
         for _, handler, meter in sides:  # warm all up
             for _ in range(20):
@@ -103,12 +104,16 @@ def main(iterations: int = 300) -> dict[str, float]:
         etag = ours(event, LambdaContext())["headers"]["etag"]
         calls = {
             "GET /articles/{slug}": event,
-            "GET /articles/{slug} (If-None-Match → 304)": http_api_event(
-                f"/articles/{SLUG}", headers={"if-none-match": etag}
+            "GET /articles/{slug} (If-None-Match → 304)": request_event(
+                "GET", f"/articles/{SLUG}", headers={**HEADERS, "if-none-match": etag}
             ),
-            "GET /articles (first page)": http_api_event("/articles", query="limit=12"),
-            "GET /articles?category=": http_api_event("/articles", query="category=Bolig"),
-            "GET /articles?tag=": http_api_event("/articles", query="tag=Inklusion"),
+            "GET /articles (first page)": request_event(
+                "GET", "/articles?limit=12", headers=HEADERS
+            ),
+            "GET /articles?category=": request_event(
+                "GET", "/articles?category=Bolig", headers=HEADERS
+            ),
+            "GET /articles?tag=": request_event("GET", "/articles?tag=Inklusion", headers=HEADERS),
         }
         counted = {label: _sample(ours, ours_meter, e) for label, e in calls.items()}
 

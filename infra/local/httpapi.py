@@ -25,6 +25,10 @@ log = logging.getLogger("local.api")
 API_ID = "local"
 _TEXTUAL = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "yaml")
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
+# The API function's route in template.yaml (`Events: Proxy: Type: HttpApi`), built as
+# `function_specs` builds it, and the host of an HTTP API's own URL, for events made in code.
+PROXY_ROUTE = HttpRoute(name="Proxy", method="ANY", path="/{proxy+}")
+DEFAULT_HOST = "abc123.execute-api.eu-north-1.amazonaws.com"
 
 
 def http_api_event(
@@ -98,6 +102,30 @@ def http_api_event(
             event["body"] = base64.b64encode(body).decode()
             event["isBase64Encoded"] = True
     return event
+
+
+def request_event(
+    method: str,
+    target: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    source_ip: str = "192.0.2.10",
+) -> dict[str, Any]:
+    """`http_api_event` for a request the `ANY /{proxy+}` route takes, as tests and benchmarks
+    send it: `target` is path and query as on the wire, Host defaults to `DEFAULT_HOST`."""
+    given = list((headers or {}).items())
+    if not any(name.lower() == "host" for name, _ in given):
+        given.insert(0, ("host", DEFAULT_HOST))
+    return http_api_event(
+        method=method,
+        target=target,
+        headers=given,
+        body=body,
+        source_ip=source_ip,
+        route=PROXY_ROUTE,
+        path_parameters=PROXY_ROUTE.match(method, unquote(urlsplit(target).path)) or {},
+    )
 
 
 def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
