@@ -23,7 +23,6 @@ import ipaddress
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,8 @@ import boto3
 import httpx
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from infra.local.serving import interrupt
 
 ROOT = Path(__file__).resolve().parents[1]
 CATEGORIES = ("Bolig", "Kultur", "Trafik", "Livet")
@@ -131,12 +132,7 @@ def private_stack(timeout: float = 180.0) -> Iterator[Path]:
                 time.sleep(0.2)
             yield state
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            interrupt(process)
             log.close()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.local.serving import interrupt
 from infra.local.template import TEMPLATE_PATH
 
 pytestmark = pytest.mark.slow
@@ -117,12 +117,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         info = eventually(ready, "stack.json (ready signal)", STARTUP_DEADLINE)
         yield info | {"records": records, "state": state, "log": root / "stdout.log"}
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)
     assert process.returncode == 0, (root / "stdout.log").read_text()[-3000:]
     assert not (state / "stack.json").exists()  # removed on a clean stop
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import threading
 from socketserver import BaseServer
 from typing import Any
@@ -30,3 +32,13 @@ class BackgroundServer:
             self.server.shutdown()
             self._thread.join()
         self.server.server_close()
+
+
+def interrupt(process: subprocess.Popen[Any], timeout: float = 30) -> None:
+    """Stop a local stack run as a subprocess as Ctrl-C does; kill it if it hangs."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
