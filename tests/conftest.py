@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
 from newsdesk import config
-from newsdesk.dal import clients
+from newsdesk.dal import clients, secrets
 
 from infra.template.reading import create_table_request, ttl_attribute
 
@@ -24,6 +24,10 @@ settings.load_profile("ci" if os.environ.get("CI") else "newsdesk")
 REGION = "eu-north-1"
 TABLE_NAME = "newsdesk-test"
 BUCKET_NAME = "newsdesk-test-content"
+SCHEDULE_GROUP = "newsdesk-test-go-live"
+SCHEDULER_ROLE_ARN = "arn:aws:iam::123456789012:role/newsdesk-test-GoLiveSchedulerRole"
+GO_LIVE_DEAD_LETTER_ARN = "arn:aws:sqs:eu-north-1:123456789012:newsdesk-test-publish-dlq"
+PREVIEW_SECRET_NAME = "newsdesk-test/preview-token"
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +50,10 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("EBOOK_TOKEN_PARAMETER", "/newsdesk-test/ebook-token-secret")
     monkeypatch.setenv("PUBLIC_API_URL", "http://127.0.0.1:3000")
     monkeypatch.setenv("API_BASE_PATH", "/")
+    monkeypatch.setenv("SCHEDULE_GROUP", SCHEDULE_GROUP)
+    monkeypatch.setenv("SCHEDULER_ROLE_ARN", SCHEDULER_ROLE_ARN)
+    monkeypatch.setenv("GO_LIVE_DEAD_LETTER_ARN", GO_LIVE_DEAD_LETTER_ARN)
+    monkeypatch.setenv("PREVIEW_TOKEN_SECRET", PREVIEW_SECRET_NAME)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "NewsdeskTest")
     config.settings.cache_clear()
     clients.reset()
@@ -56,7 +64,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
-    """moto with the template's table (keys, GSIs, stream, TTL) and a versioned bucket."""
+    """moto with the template's table (keys, GSIs, stream, TTL), a versioned bucket, the
+    go-live schedule group and the preview-link secret."""
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**create_table_request(TABLE_NAME))
@@ -71,4 +80,9 @@ def aws() -> Iterator[dict[str, Any]]:
             Bucket=BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
+        boto3.client("scheduler", region_name=REGION).create_schedule_group(Name=SCHEDULE_GROUP)
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=PREVIEW_SECRET_NAME, SecretString="p" * 64
+        )
+        secrets.reset()
         yield {"dynamodb": dynamodb, "s3": s3, "table": TABLE_NAME, "bucket": BUCKET_NAME}

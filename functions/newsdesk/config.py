@@ -41,6 +41,13 @@ class Settings(BaseModel):
     # Empty (the template's default): links use API Gateway's own domain.
     public_api_url: str = Field(default="", alias="PUBLIC_API_URL")
     api_base_path: str = Field(default="/", alias="API_BASE_PATH", pattern=r"^/")
+    # Scheduled publishing (publish function): the schedule group, the role EventBridge
+    # Scheduler assumes to invoke the function, and where undeliverable go-lives end up.
+    schedule_group: str = Field(default="", alias="SCHEDULE_GROUP")
+    scheduler_role_arn: str = Field(default="", alias="SCHEDULER_ROLE_ARN")
+    go_live_dead_letter_arn: str = Field(default="", alias="GO_LIVE_DEAD_LETTER_ARN")
+    # Secrets Manager secret (ARN or name) holding the HMAC key of editors' preview links.
+    preview_token_secret: str = Field(default="", alias="PREVIEW_TOKEN_SECRET")
     # Local stack only: sent mail is written here as .eml files instead of SES.
     outbox_dir: str | None = Field(default=None, alias="OUTBOX_DIR")
 

@@ -24,7 +24,17 @@ GLOBALS = {"TABLE_NAME": "newsdesk-dev-table", "CONTENT_BUCKET": "newsdesk-dev-c
 
 def declared_environment(logical_id: str) -> dict[str, str]:
     """The function's variables as the template declares them, parameters at their defaults."""
-    resolver = Resolver(refs={"Table": GLOBALS["TABLE_NAME"]})
+    resolver = Resolver(
+        refs={
+            "Table": GLOBALS["TABLE_NAME"],
+            "GoLiveScheduleGroup": "newsdesk-dev-go-live",
+            "PreviewTokenSecret": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:p-AbCdEf",
+        },
+        attributes={
+            ("GoLiveSchedulerRole", "Arn"): "arn:aws:iam::123456789012:role/scheduler",
+            ("PublishDeadLetterQueue", "Arn"): "arn:aws:sqs:eu-north-1:123456789012:dlq",
+        },
+    )
     return {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()

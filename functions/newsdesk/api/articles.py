@@ -9,9 +9,13 @@ drift apart.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from newsdesk.api.caching import public_cache_until
 from newsdesk.api.problems import ProblemError
+from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import articles as store
+from newsdesk.dal import scheduling
 from newsdesk.models import Article, TeaserPage
 
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
@@ -19,6 +23,28 @@ SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
 LABEL_MAX_LENGTH = 100
 LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 50, 12
 CURSOR_MAX_LENGTH = 2048
+# A go-live this far overdue is taken as failed (its schedule dead-lettered, an alarm raised)
+# and no longer keeps lists and pages from being cached.
+GO_LIVE_GRACE = timedelta(minutes=10)
+
+# "Now" for cache lifetimes near a scheduled go-live; tests move it.
+clock: Clock = system_clock
+
+
+def list_cache_control() -> str:
+    """Cache-Control of lists: PUBLIC_CACHE, shortened before the next go-live.
+
+    One more Query of one item (the go-live index): no list outlives the moment a scheduled
+    article enters it; overdue go-lives (a schedule fires within a minute) give 0 until
+    carried out. Pages stay one Query: a page's own article is never cached while
+    scheduled (404 problems are no-store), and its related teasers change after any
+    publication, scheduled or not, within the page's lifetime (docs/api.md, "Caching").
+    """
+    now = clock()
+    upcoming = scheduling.next_go_live(now, GO_LIVE_GRACE)
+    if upcoming is None:
+        return public_cache_until(None)
+    return public_cache_until(int((upcoming - now).total_seconds()))
 
 
 def article_not_found(slug: str) -> ProblemError:

@@ -18,8 +18,30 @@ if TYPE_CHECKING:
 
 # Short browser max-age, longer shared-cache lifetime, and stale content served while a
 # CDN revalidates: editors see changes within minutes, readers never wait on the origin.
-PUBLIC_CACHE = "public, max-age=60, s-maxage=300, stale-while-revalidate=600"
+BROWSER_MAX_AGE, SHARED_MAX_AGE, STALE_WHILE_REVALIDATE = 60, 300, 600
+PUBLIC_CACHE = (
+    f"public, max-age={BROWSER_MAX_AGE}, s-maxage={SHARED_MAX_AGE}, "
+    f"stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+)
+# Editors' previews: the viewer's browser only, never stored.
+PRIVATE_NO_STORE = "private, no-store"
 JSON_MEDIA_TYPE = "application/json"
+
+
+def public_cache_until(seconds: int | None) -> str:
+    """PUBLIC_CACHE, shortened so that no cache may serve the answer `seconds` from now.
+
+    Near a scheduled go-live (docs/api.md, "Caching"): max-age and s-maxage are capped at the
+    time left, and stale-while-revalidate at what remains after them, so neither a browser
+    nor a CDN serves a list or page without the article once its time has come.
+    """
+    if seconds is None or seconds >= SHARED_MAX_AGE + STALE_WHILE_REVALIDATE:
+        return PUBLIC_CACHE
+    seconds = max(seconds, 0)
+    browser, shared = min(BROWSER_MAX_AGE, seconds), min(SHARED_MAX_AGE, seconds)
+    stale = seconds - shared
+    tail = f", stale-while-revalidate={stale}" if stale else ""
+    return f"public, max-age={browser}, s-maxage={shared}{tail}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,11 @@ from newsdesk.api.articles import (
     LABEL_MAX_LENGTH,
     LIMIT_DEFAULT,
     LIMIT_MAX,
+    list_cache_control,
     read_article,
     read_teasers,
 )
-from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
+from newsdesk.api.caching import JSON_MEDIA_TYPE, PUBLIC_CACHE, conditional_json
 from newsdesk.api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemError,
@@ -84,11 +85,13 @@ def _route(path: str, query: str, if_none_match: str | None) -> tuple[int, dict[
     slug = path.removeprefix(_ARTICLES + "/")
     if path == _ARTICLES:
         model: Article | TeaserPage = read_teasers(**_list_parameters(query))
+        cache = list_cache_control()
     elif slug != path and _PLAIN_SEGMENT.fullmatch(slug):
         model = read_article(slug)
+        cache = PUBLIC_CACHE
     else:
         raise _Unanswerable
-    cached = conditional_json(model.model_dump_json().encode(), if_none_match)
+    cached = conditional_json(model.model_dump_json().encode(), if_none_match, cache)
     out = {k.lower(): v for k, v in cached.headers.items()}
     if cached.status != 304:
         out["content-length"] = str(len(cached.body))

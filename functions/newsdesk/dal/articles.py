@@ -49,14 +49,13 @@ def get_article(slug: str) -> Article | None:
         return None
     related = by_sk.get(keys.RELATED_SK, {}).get("teasers", [])
     ebook = by_sk.get(keys.ARTICLE_EBOOK_SK, {}).get("ebook")
+    return article_from_meta(meta, related, Ebook.model_validate(ebook) if ebook else None)
+
+
+def article_from_meta(meta: Item, related: list[Any], ebook: Ebook | None) -> Article:
+    """The page of a META item with its related teasers and e-book (pages and previews)."""
     fields = {f: meta[f] for f in (*TEASER_FIELDS, "body_html", "updated_at") if f in meta}
-    return Article.model_validate(
-        fields
-        | {
-            "related": related[:4],
-            "ebook": Ebook.model_validate(ebook) if ebook else None,
-        }
-    )
+    return Article.model_validate(fields | {"related": related[:4], "ebook": ebook})
 
 
 def _cursor_mac(list_id: str, payload: bytes) -> str:

@@ -15,6 +15,8 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_ssm import SSMClient
 
@@ -45,9 +47,23 @@ def ssm() -> SSMClient:
     return boto3.client("ssm", config=_CONFIG)
 
 
+@cache
+def scheduler() -> EventBridgeSchedulerClient:
+    """The EventBridge Scheduler client that sets articles' go-live schedules."""
+    return boto3.client("scheduler", config=_CONFIG)
+
+
+@cache
+def secretsmanager() -> SecretsManagerClient:
+    """The Secrets Manager client behind the cached Powertools secrets provider."""
+    return boto3.client("secretsmanager", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests switch endpoints and mocks between cases)."""
     dynamodb.cache_clear()
     s3.cache_clear()
     sesv2.cache_clear()
     ssm.cache_clear()
+    scheduler.cache_clear()
+    secretsmanager.cache_clear()

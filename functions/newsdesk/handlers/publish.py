@@ -1,5 +1,8 @@
 """Publish function: S3 ObjectCreated/ObjectRemoved notifications → publish pipeline → reports.
 
+It is also the target of go-live schedules: EventBridge Scheduler invokes it with
+`{"go_live": {"key", "sequencer", "version_id"}}` when a scheduled article's time has come.
+
 Content errors are answered by a `rejected` report and the invocation succeeds (a retry would
 not help); AWS errors raise, so Lambda retries the event and finally sends it to the
 on-failure queue. Replays are harmless: the pipeline orders events by their sequencer.
@@ -13,13 +16,24 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings, validate_at_init
+from newsdesk.dal.scheduling import GO_LIVE_EVENT
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
 from newsdesk.observability import logger, metrics
 
 # What this function needs beyond the Globals (checked against template.yaml by a test).
-ENVIRONMENT = ("WORDS_PER_MINUTE",)
+ENVIRONMENT = (
+    "WORDS_PER_MINUTE",
+    "SCHEDULE_GROUP",
+    "SCHEDULER_ROLE_ARN",
+    "GO_LIVE_DEAD_LETTER_ARN",
+    "PREVIEW_TOKEN_SECRET",
+)
 validate_at_init(*ENVIRONMENT)
+
+# The pipeline's "now" (whether an article is live yet); tests move it.
+clock: Clock = system_clock
 
 
 def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
@@ -49,7 +63,15 @@ def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process every record; the reports written (stale and duplicate events write none)."""
     config = settings()
-    publisher = Publisher(words_per_minute=config.words_per_minute)
+    publisher = Publisher(
+        words_per_minute=config.words_per_minute,
+        clock=clock,
+        # Its own ARN: naming the function in its own environment would be a template cycle.
+        schedule_target=context.invoked_function_arn,
+        preview_base=config.public_api_url,
+    )
+    if GO_LIVE_EVENT in event:
+        return {"reports": go_live(publisher, event[GO_LIVE_EVENT])}
     reports = []
     uploads = upload_events(event, config.content_bucket)
     metrics.add_metric(name="UploadEvents", unit=MetricUnit.Count, value=len(uploads))
@@ -66,3 +88,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                 name=f"Uploads{str(report['status']).capitalize()}", unit=MetricUnit.Count, value=1
             )
     return {"reports": reports}
+
+
+def go_live(publisher: Publisher, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A go-live schedule fired; the report if the article went live (superseded: none)."""
+    report = publisher.go_live(str(payload["key"]), str(payload["sequencer"]))
+    logger.info("go-live", extra={"payload": payload, "report": report})
+    metrics.add_metric(
+        name="GoLivesApplied" if report else "GoLivesSuperseded", unit=MetricUnit.Count, value=1
+    )
+    return [report] if report is not None else []

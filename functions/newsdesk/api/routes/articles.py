@@ -22,6 +22,7 @@ from newsdesk.api.articles import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
     LIMIT_MIN,
+    list_cache_control,
     read_article,
     read_teasers,
 )
@@ -50,7 +51,7 @@ async def list_articles(
 ) -> Response:
     """One page of teasers; `next_cursor` fetches the next page of the same list."""
     page = read_teasers(category=category, tag=tag, limit=limit, cursor=cursor)
-    return cached_json(request, page)
+    return cached_json(request, page, list_cache_control())
 
 
 @router.get(

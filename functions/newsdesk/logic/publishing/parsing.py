@@ -396,6 +396,15 @@ def parse_article_source(
     return _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
 
 
+def parse_draft(
+    key: str, data: bytes, *, received_at: datetime, words_per_minute: int
+) -> ArticleSource:
+    """A draft rendered as it would be published (its preview), or ContentError."""
+    mapping = load_article_mapping(key, data)
+    source = _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
+    return ArticleSource(status="draft", article=source.article, ebook_id=source.ebook_id)
+
+
 def parse_article(
     key: str, data: bytes, *, received_at: datetime, words_per_minute: int
 ) -> Article:

@@ -12,7 +12,12 @@ delivery failed after the write). So the live state is always that of the newest
 event, the report that of the newest event: the same in any order, however often delivered.
 
 Live writes are one DynamoDB transaction, conditioned on the source state being the one read
-and on slug ownership (META's `source_key`); a lost condition re-reads and decides again.
+and on slug ownership (META's `source_key`, or a scheduled article's claim); a lost condition
+re-reads and decides again.
+
+Drafts and articles whose `published_at` lies ahead set the live state too (nothing live),
+and stage their rendered version for a preview link; scheduling decisions, the staged items
+and the go-live schedule live in `newsdesk.logic.publishing.scheduling`.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from newsdesk.clock import Clock, system_clock
-from newsdesk.dal import ebooks, keys
+from newsdesk.dal import ebooks, keys, scheduling
 from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
+from newsdesk.dal.scheduling import Staged
+from newsdesk.logic.publishing import scheduling as plan
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -36,15 +43,17 @@ from newsdesk.logic.publishing.parsing import (
     FieldError,
     ebook_id_of,
     parse_article_source,
+    parse_draft,
     parse_ebook,
     split_key,
 )
+from newsdesk.logic.publishing.previews import preview_url
 
 ARTICLES_PREFIX = "articles/"
 EBOOKS_PREFIX = "ebooks/"
 MAX_ATTEMPTS = 5
 
-type Status = Literal["published", "rejected", "unpublished", "ignored"]
+type Status = Literal["published", "scheduled", "rejected", "unpublished", "ignored"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,23 +68,28 @@ class UploadEvent:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What an event asked for, as its report says it: status and field errors."""
+    """What an event asked for, as its report says it: status, field errors and `details`
+    (a scheduled article's `live_at`, a draft's or scheduled article's `preview_url`)."""
 
     status: Status
     errors: list[FieldError] = field(default_factory=list)
+    details: Item = field(default_factory=dict)
 
     def item(self) -> Item:
         """Stored form (in the source state)."""
-        return {
+        stored: Item = {
             "status": self.status,
             "errors": [{"field": e.field, "message": e.message} for e in self.errors],
         }
+        if self.details:
+            stored["details"] = self.details
+        return stored
 
     @classmethod
     def from_item(cls, item: Item) -> Outcome:
         """Back from the stored form."""
         errors = [FieldError(e["field"], e["message"]) for e in item.get("errors", [])]
-        return cls(item["status"], errors)
+        return cls(item["status"], errors, dict(item.get("details", {})))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,8 @@ class Decision:
     live_slug: str | None = None
     source: store.SourceObject | None = None
     operations: list[store.Operation] = field(default_factory=list)
+    # A scheduled version was staged before or after: the go-live schedule must follow.
+    reschedules: bool = False
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -106,12 +122,16 @@ def is_newer(candidate: str, applied: str | None) -> bool:
 def report_document(
     key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
 ) -> Item:
-    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now."""
+    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now.
+
+    Drafts and scheduled articles add `preview_url`, scheduled ones `live_at` (UTC).
+    """
     return {
         "key": key,
         "status": outcome.status,
         "slug": live_slug,
         "errors": outcome.item()["errors"],
+        **outcome.details,
         "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
 
@@ -122,10 +142,17 @@ def _rejected(errors: list[FieldError]) -> Decision:
 
 @dataclass(frozen=True, slots=True)
 class Publisher:
-    """Applies upload events; `words_per_minute` and `clock` come from the caller."""
+    """Applies upload events; `words_per_minute` and `clock` come from the caller.
+
+    `schedule_target` is the ARN go-live schedules invoke (the publish function's own);
+    without one no schedule is set (tools that replay uploads). `preview_base` is the
+    public API URL preview links start with (empty: the report carries the path only).
+    """
 
     words_per_minute: int
     clock: Clock = system_clock
+    schedule_target: str | None = None
+    preview_base: str = ""
 
     def process(self, event: UploadEvent) -> Item | None:
         """Apply one event; the report written, or None for stale events and non-content keys."""
@@ -148,6 +175,8 @@ class Publisher:
                     store.put_report(state.report)  # a duplicate: the first write may have failed
                     if kind in {"ebook", "pdf"}:
                         sync_ebook_copies(ebook_id_of(event.key))
+                    if kind == "article":
+                        self._sync_schedule(event.key)
                     return None
                 if not is_newer(event.sequencer, state.live_sequencer):
                     return None  # stale: newer events decided both report and live state
@@ -159,6 +188,8 @@ class Publisher:
             except store.WriteConflict:
                 continue
             store.put_report(report)
+            if decision.reschedules:
+                self._sync_schedule(event.key)
             if kind == "ebook":
                 self._refresh_pdf(event.key)
             if kind in {"ebook", "pdf"}:
@@ -167,6 +198,43 @@ class Publisher:
         raise ConcurrentUpdateError(
             f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
         )
+
+    def go_live(self, key: str, sequencer: str) -> Item | None:
+        """A go-live schedule fired: decide its upload event again, now; the report written.
+
+        Does nothing (None) unless that event's scheduled version is still what the key has
+        staged: a newer upload, a draft or a deletion superseded it (and moved or cancelled
+        the schedule; a schedule that fires regardless finds nothing to do).
+        """
+        for _ in range(MAX_ATTEMPTS):
+            state = store.get_source_state(key)
+            staged = scheduling.get_staged(key)
+            if (
+                state is None
+                or state.live_sequencer is None
+                or staged is None
+                or staged.live_at is None
+                or sequencer_order(staged.sequencer) != sequencer_order(sequencer)
+                or sequencer_order(state.live_sequencer) != sequencer_order(sequencer)
+            ):
+                return None
+            replay = UploadEvent(key, False, staged.sequencer, staged.version_id)
+            newest = sequencer_order(state.sequencer) == sequencer_order(sequencer)
+            try:
+                decision = self._article(replay, state)
+                if not (newest or decision.sets_live):
+                    return None
+                report = self._commit(replay, state, decision, newest=newest)
+            except store.WriteConflict:
+                continue
+            store.put_report(report)
+            self._sync_schedule(key)
+            return report
+        raise ConcurrentUpdateError(f"{key}: {MAX_ATTEMPTS} attempts lost to concurrent writes")
+
+    def _sync_schedule(self, key: str) -> None:
+        if self.schedule_target is not None:
+            plan.sync_schedule(key, self.schedule_target)
 
     def _decide(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Decision:
         if kind == "article":
@@ -216,9 +284,10 @@ class Publisher:
 
     def _article(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         live = state.live_slug if state else None
+        before = scheduling.get_staged(event.key)
         source = _read(event)
         if source is None:
-            return _unpublish(event.key, live, None)
+            return _unpublish(event.key, live, None, before)
         try:
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
@@ -231,24 +300,106 @@ class Publisher:
         except ContentError as error:
             return _rejected(error.errors)
         if parsed.article is None:
-            return _unpublish(event.key, live, source)
+            return self._draft(event, live, before, source)
         article = parsed.article
         target = store.article_partition(article.slug)
-        meta = target.get(keys.ARTICLE_SK)
-        if meta is not None and meta.get("source_key") != event.key:
-            owner = meta.get("source_key")
+        owner = plan.slug_owner(target)
+        if owner is not None and owner != event.key:
             taken = FieldError(
                 "slug",
                 f"the slug '{article.slug}' is already used by {owner}; choose another slug "
                 "(front matter `slug`) or delete that file first",
             )
             return _rejected([taken])
+        if not plan.is_live(article.published_at, self.clock()):
+            return self._schedule(event, live, before, source, parsed)
         operations: list[store.Operation] = []
         if live is not None and live != article.slug:
             operations += _unpublish_operations(event.key, live, store.article_partition(live))
         operations += _article_operations(event.key, article_items_for(event.key, parsed), target)
         operations += _ebook_copy_operations(event.key, article.slug, parsed.ebook_id, target)
-        return Decision(Outcome("published"), True, article.slug, source, operations)
+        operations += plan.staging_operations(event.key, before, None)
+        operations = plan.guarded(
+            operations, event.key, keys.article_pk(article.slug), scheduling.CLAIM_SK
+        )
+        reschedules = before is not None and before.live_at is not None
+        return Decision(
+            Outcome("published"), True, article.slug, source, operations, reschedules=reschedules
+        )
+
+    def _schedule(
+        self,
+        event: UploadEvent,
+        live: str | None,
+        before: Staged | None,
+        source: store.SourceObject,
+        parsed: ArticleSource,
+    ) -> Decision:
+        """An article for later: nothing live, its version staged with a slug claim."""
+        assert parsed.article is not None
+        slug = parsed.article.slug
+        staged = Staged(
+            key=event.key,
+            status="scheduled",
+            sequencer=event.sequencer,
+            version_id=source.version_id,
+            slug=slug,
+            meta=article_items_for(event.key, parsed)[0],
+            live_at=parsed.article.published_at,
+        )
+        operations = (
+            _unpublish_operations(event.key, live, store.article_partition(live)) if live else []
+        )
+        operations += plan.staging_operations(event.key, before, staged)
+        operations = plan.guarded(operations, event.key, keys.article_pk(slug), keys.ARTICLE_SK)
+        details = {
+            "live_at": scheduling.stamp(parsed.article.published_at),
+            "preview_url": self._preview_url(event, source),
+        }
+        outcome = Outcome("scheduled", details=details)
+        return Decision(outcome, True, None, source, operations, reschedules=True)
+
+    def _draft(
+        self,
+        event: UploadEvent,
+        live: str | None,
+        before: Staged | None,
+        source: store.SourceObject,
+    ) -> Decision:
+        """`status: draft`: unpublish, and stage the draft for a preview if it renders.
+
+        A draft may be unfinished: then it has no preview, and its errors say why.
+        """
+        assert source.data is not None
+        try:
+            parsed = parse_draft(
+                event.key,
+                source.data,
+                received_at=source.last_modified,
+                words_per_minute=self.words_per_minute,
+            )
+        except ContentError as error:
+            return _unpublish(event.key, live, source, before, errors=error.errors)
+        assert parsed.article is not None
+        staged = Staged(
+            key=event.key,
+            status="draft",
+            sequencer=event.sequencer,
+            version_id=source.version_id,
+            slug=parsed.article.slug,
+            meta=article_items_for(event.key, parsed)[0],
+        )
+        details = {"preview_url": self._preview_url(event, source)}
+        return _unpublish(event.key, live, source, before, staged=staged, details=details)
+
+    def _preview_url(self, event: UploadEvent, source: store.SourceObject) -> str:
+        return preview_url(
+            self.preview_base,
+            key=event.key,
+            version_id=source.version_id,
+            sequencer=event.sequencer,
+            uploaded_at=source.last_modified,
+        )
 
     # E-books
 
@@ -330,9 +481,22 @@ def _pdf_outcome(pdf_key: str) -> tuple[Outcome, str | None]:
     return Outcome("ignored", [waiting]), None
 
 
-def _unpublish(key: str, live: str | None, source: store.SourceObject | None) -> Decision:
+def _unpublish(
+    key: str,
+    live: str | None,
+    source: store.SourceObject | None,
+    before: Staged | None,
+    *,
+    staged: Staged | None = None,
+    errors: list[FieldError] | None = None,
+    details: Item | None = None,
+) -> Decision:
+    """Nothing live for `key`; `staged` (a draft) replaces what was staged, if anything."""
     operations = _unpublish_operations(key, live, store.article_partition(live)) if live else []
-    return Decision(Outcome("unpublished"), True, None, source, operations)
+    operations += plan.staging_operations(key, before, staged)
+    outcome = Outcome("unpublished", errors or [], details or {})
+    reschedules = before is not None and before.live_at is not None
+    return Decision(outcome, True, None, source, operations, reschedules=reschedules)
 
 
 _OTHER_EBOOK_FILE = FieldError(
