@@ -2,7 +2,8 @@
 
 Everything is derived from template.yaml: tables, buckets and queues are created as it
 declares them, each function's environment is resolved from it, and its S3, DynamoDB and
-HttpApi events decide what feeds which handler. Adding a function or a trigger to the
+HttpApi events decide what feeds which handler; the template's schedule groups get their
+one-time schedules fired (`infra.local.scheduler`). Adding a function or a trigger to the
 template needs no change here.
 """
 
@@ -32,8 +33,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.local import motopatch
 from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, function_specs
 from infra.local.httpapi import HttpApiServer
-from infra.local.intrinsics import Resolver
+from infra.local.intrinsics import ACCOUNT_ID, Resolver
 from infra.local.s3events import BucketWatcher, Sequencer
+from infra.local.scheduler import LocalScheduler, create_groups
 from infra.local.serving import BackgroundServer
 from infra.local.streams import StreamPoller
 from infra.template.reading import TEMPLATE_PATH, load_template, resources, table_create_request
@@ -151,6 +153,7 @@ class LocalStack:
         self.invokers: dict[str, AsyncInvoker] = {}
         self.watchers: list[BucketWatcher] = []
         self.pollers: list[StreamPoller] = []
+        self.scheduler: LocalScheduler | None = None
         self.api: HttpApiServer | None = None
         self.queue_urls: dict[str, str] = {}
         self.info: dict[str, Any] = {}
@@ -241,6 +244,23 @@ class LocalStack:
                 RegionalDomainName=f"{name}.s3.{self.config.region}.amazonaws.com",
             )
             log.info("bucket %s (%s)", name, logical_id)
+        self._provision_scheduling()
+
+    def _provision_scheduling(self) -> None:
+        """Schedule groups, roles (ARNs only: moto does not enforce IAM) and generated secrets."""
+        for logical_id, name in create_groups(self.client("scheduler"), self.resolver).items():
+            self._register(logical_id, name)
+        for logical_id in resources("AWS::IAM::Role", self.template):
+            arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{self.config.stack_name}-{logical_id}"
+            self._register(logical_id, arn, Arn=arn)
+        secretsmanager = self.client("secretsmanager")
+        for logical_id in resources("AWS::SecretsManager::Secret", self.template):
+            arn = secretsmanager.create_secret(
+                Name=f"{self.config.stack_name}/{logical_id}",
+                SecretString=secrets.token_urlsafe(48),
+            )["ARN"]
+            self._register(logical_id, arn, Id=arn)
+            log.info("secret %s (generated)", logical_id)
 
     def _create_read_secrets(self) -> None:
         """Play the operator: create each SSM parameter a function's policy lets it read.
@@ -315,6 +335,31 @@ class LocalStack:
         if self.watchers:
             self._watch_thread = threading.Thread(target=self._watch, name="s3-watch", daemon=True)
             self._watch_thread.start()
+        self._start_scheduler(functions)
+
+    def _start_scheduler(self, functions: list[LocalFunction]) -> None:
+        """Fire the schedule groups' due schedules into their functions' async queues."""
+        groups = [
+            self.resolver.refs[logical_id]
+            for logical_id in resources("AWS::Scheduler::ScheduleGroup", self.template)
+        ]
+        by_arn = {function.arn: function for function in functions}
+
+        def deliver(arn: str, payload: dict[str, Any], source: str) -> None:
+            # An alias- or version-qualified ARN names the same local function.
+            function = by_arn.get(":".join(arn.split(":")[:7]))
+            if function is None:
+                log.error("schedule target %s is not a local function", arn)
+                return
+            invoker = self.invokers.get(function.spec.logical_id)
+            if invoker is None:
+                invoker = AsyncInvoker(function, self.send_to_destination)
+                invoker.start()
+                self.invokers[function.spec.logical_id] = invoker
+            invoker.submit(payload, source)
+
+        self.scheduler = LocalScheduler(self.client("scheduler"), groups, deliver)
+        self.scheduler.start()
 
     def _watch(self) -> None:
         while not self._watch_stop:
@@ -458,6 +503,8 @@ class LocalStack:
         self._watch_stop = True
         if self._watch_thread is not None:
             self._watch_thread.join()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for poller in self.pollers:
             poller.stop()
         for invoker in self.invokers.values():
