@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -58,3 +59,41 @@ def test_openapi_document_is_served(deployment: Deployment) -> None:
     status, _, body = http(f"{deployment.api_url}/openapi.json")
     assert status == 200
     assert "/articles/{slug}" in json.loads(body)["paths"]
+
+
+def test_scheduled_upload_goes_live_by_itself(deployment: Deployment) -> None:
+    """What an editor tries on the local stack: an article a few seconds ahead, watched appear."""
+    marker = uuid.uuid4().hex[:8]
+    key = f"articles/Planlagt {marker}.md"
+    slug = f"planlagt-{marker}"
+    live_at = (datetime.now(UTC) + timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = (
+        f"---\ntitle: Planlagt prøve\ncategory: Natur\nauthor: Asta Petersen\n"
+        f"published_at: {live_at}\n---\nBrødtekst om åen.\n"
+    )
+    deployment.s3.put_object(Bucket=deployment.bucket, Key=key, Body=body.encode())
+    url = f"{deployment.api_url}/articles/{slug}"
+    try:
+
+        def reported() -> dict[str, Any] | None:
+            try:
+                raw = deployment.s3.get_object(Bucket=deployment.bucket, Key=f"reports/{key}.json")
+            except deployment.s3.exceptions.NoSuchKey:
+                return None
+            report: dict[str, Any] = json.loads(raw["Body"].read())
+            return report
+
+        report = eventually(reported, "the scheduled upload's report")
+        assert report["status"] == "scheduled"
+        assert report["live_at"] == live_at
+        status, headers, preview = http(report["preview_url"])
+        assert status == 200, preview
+        assert headers["cache-control"] == "private, no-store"
+        assert json.loads(preview)["slug"] == slug
+        assert http(url)[0] == 404
+        eventually(
+            lambda: True if http(url)[0] == 200 else None, "the article live at its time", 90.0
+        )
+        assert http(report["preview_url"])[0] == 410
+    finally:
+        deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
