@@ -18,6 +18,7 @@ class Settings:
     ebook_token_parameter: str
     ses_sender: str
     public_api_url: str
+    ebook_page_url: str
     outbox_dir: str | None
     api_base_path: str
 
@@ -36,6 +37,7 @@ class Settings:
             ebook_token_parameter=env.get("EBOOK_TOKEN_PARAMETER", "/newsdesk/ebook-token-secret"),
             ses_sender=env.get("SES_SENDER", "nyhedsbrev@example.com"),
             public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:3000").rstrip("/"),
+            ebook_page_url=env.get("EBOOK_PAGE_URL", ""),
             outbox_dir=env.get("OUTBOX_DIR") or None,
             api_base_path=env.get("API_BASE_PATH") or "/",
         )

@@ -128,6 +128,18 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+# Pydantic's prefixes say which kind of check failed; the reader wants only the message.
+_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """The validation message without pydantic's "Value error, " style prefix."""
+    message = str(error.get("msg", "invalid"))
+    for prefix in _MESSAGE_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
 def install(app: FastAPI) -> None:
     """Route every error (ours, validation, routing, unexpected) to a problem document."""
     from fastapi.exceptions import RequestValidationError  # noqa: PLC0415 - module docstring
@@ -142,8 +154,7 @@ def install(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
-            FieldError(field=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")))
-            for e in exc.errors()
+            FieldError(field=_location(e.get("loc", ())), message=_message(e)) for e in exc.errors()
         ]
         return problem_response(
             request,
