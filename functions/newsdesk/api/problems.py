@@ -140,6 +140,27 @@ def _message(error: Mapping[str, Any]) -> str:
     return message
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request, fallback: str) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's).
+
+    Asked of the routes themselves, method by method, so included routers count too.
+    """
+    from starlette.routing import Match  # noqa: PLC0415 - see the module docstring
+
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed) or fallback
+
+
 def install(app: FastAPI) -> None:
     """Route every error (ours, validation, routing, unexpected) to a problem document."""
     from fastapi.exceptions import RequestValidationError  # noqa: PLC0415 - module docstring
@@ -169,9 +190,10 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         code, title = _TITLES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(
-            request, exc.status_code, code, title, detail, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+        return problem_response(request, exc.status_code, code, title, detail, headers=headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         from newsdesk.observability import logger  # noqa: PLC0415 - only on the error path
