@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebook_requests as store
 from newsdesk.dal.ebook_files import presigned_pdf_url
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.secrets import token_secret
 from newsdesk.logic.ebooks import policy, tokens
-from newsdesk.logic.ebooks.clock import Clock, system_clock
 from newsdesk.logic.ebooks.errors import EbookNotFoundError, LinkUnavailableError
 from newsdesk.observability import logger
 
