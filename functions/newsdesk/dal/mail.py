@@ -60,7 +60,7 @@ def send_email(message: OutgoingEmail, *, now: datetime | None = None) -> str:
 
 
 def to_rfc5322(message: OutgoingEmail, now: datetime) -> EmailMessage:
-    """The MIME message (multipart/alternative: text first, HTML preferred; 7-bit clean)."""
+    """The MIME message (multipart/alternative: text first, HTML preferred)."""
     mime = EmailMessage(policy=MIME_POLICY)
     mime["From"] = message.sender
     mime["To"] = message.recipient
@@ -69,8 +69,8 @@ def to_rfc5322(message: OutgoingEmail, now: datetime) -> EmailMessage:
     mime["Message-ID"] = make_msgid(domain=message.sender.rpartition("@")[2] or None)
     for name, value in message.headers:
         mime[name] = value
-    mime.set_content(message.text, charset="utf-8", cte="quoted-printable")
-    mime.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    mime.set_content(message.text, charset="utf-8")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8")
     return mime
 
 
