@@ -209,7 +209,7 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
 
     template = load_template()
     env = function_environment("ApiFunction", template)
-    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL"} <= set(env)
+    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL", "EBOOK_PAGE_URL"} <= set(env)
     assert "OUTBOX_DIR" not in env  # only the local stack writes mail to files
     assert ttl_attribute(template) == "expires_at"  # what every counter and record carries
     assert template["Parameters"]["PublicApiUrl"]["Default"] == ""
