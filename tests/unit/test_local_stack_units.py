@@ -155,6 +155,12 @@ def _specs() -> dict[str, FunctionSpec]:
     resolver.attributes[("Table", "StreamArn")] = "arn:aws:dynamodb:eu-north-1:1:table/t/stream/s"
     for queue in resources("AWS::SQS::Queue"):
         resolver.attributes[(queue, "Arn")] = f"arn:aws:sqs:eu-north-1:1:{queue}"
+    for group in resources("AWS::Scheduler::ScheduleGroup"):
+        resolver.refs[group] = f"newsdesk-{group}"
+    for role in resources("AWS::IAM::Role"):
+        resolver.attributes[(role, "Arn")] = f"arn:aws:iam::1:role/{role}"
+    for secret in resources("AWS::SecretsManager::Secret"):
+        resolver.refs[secret] = f"arn:aws:secretsmanager:eu-north-1:1:secret:{secret}"
     return {spec.logical_id: spec for spec in function_specs(resolver)}
 
 
