@@ -86,7 +86,11 @@ def test_scheduled_upload_goes_live_by_itself(deployment: Deployment) -> None:
         report = eventually(reported, "the scheduled upload's report")
         assert report["status"] == "scheduled"
         assert report["live_at"] == live_at
-        status, headers, preview = http(report["preview_url"])
+        # Without PublicApiUrl a deployed stack's reports carry the path only.
+        preview_url = report["preview_url"]
+        if preview_url.startswith("/"):
+            preview_url = deployment.api_url + preview_url
+        status, headers, preview = http(preview_url)
         assert status == 200, preview
         assert headers["cache-control"] == "private, no-store"
         assert json.loads(preview)["slug"] == slug
@@ -94,6 +98,6 @@ def test_scheduled_upload_goes_live_by_itself(deployment: Deployment) -> None:
         eventually(
             lambda: True if http(url)[0] == 200 else None, "the article live at its time", 90.0
         )
-        assert http(report["preview_url"])[0] == 410
+        assert http(preview_url)[0] == 410
     finally:
         deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
