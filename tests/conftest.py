@@ -27,7 +27,7 @@ BUCKET_NAME = "newsdesk-test-content"
 SCHEDULE_GROUP = "newsdesk-test-go-live"
 SCHEDULER_ROLE_ARN = "arn:aws:iam::123456789012:role/newsdesk-test-GoLiveSchedulerRole"
 GO_LIVE_DEAD_LETTER_ARN = "arn:aws:sqs:eu-north-1:123456789012:newsdesk-test-publish-dlq"
-PREVIEW_SECRET_NAME = "newsdesk-test/preview-token"
+PREVIEW_SECRET_NAME = "newsdesk-test/preview-token"  # pragma: allowlist secret
 
 
 @pytest.fixture(autouse=True)

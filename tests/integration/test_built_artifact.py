@@ -87,6 +87,13 @@ def moto_endpoint() -> Iterator[str]:
 def function_env(logical_id: str, endpoint: str) -> dict[str, str]:
     """The function's environment as the template declares it, pointed at moto's server."""
     resolver = Resolver(region=REGION, refs={"Table": TABLE})
+    for group in resources("AWS::Scheduler::ScheduleGroup"):
+        resolver.refs[group] = f"newsdesk-{group}"
+    for secret in resources("AWS::SecretsManager::Secret"):
+        resolver.refs[secret] = f"newsdesk/{secret}"
+    for kind in ("AWS::IAM::Role", "AWS::SQS::Queue"):
+        for logical_id in resources(kind):
+            resolver.attributes[(logical_id, "Arn")] = f"arn:aws:iam::123456789012:{logical_id}"
     declared = {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()
