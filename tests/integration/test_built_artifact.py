@@ -92,8 +92,8 @@ def function_env(logical_id: str, endpoint: str) -> dict[str, str]:
     for secret in resources("AWS::SecretsManager::Secret"):
         resolver.refs[secret] = f"newsdesk/{secret}"
     for kind in ("AWS::IAM::Role", "AWS::SQS::Queue"):
-        for logical_id in resources(kind):
-            resolver.attributes[(logical_id, "Arn")] = f"arn:aws:iam::123456789012:{logical_id}"
+        for resource in resources(kind):
+            resolver.attributes[(resource, "Arn")] = f"arn:aws:iam::123456789012:{resource}"
     declared = {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()
