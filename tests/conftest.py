@@ -65,4 +65,8 @@ def aws() -> Iterator[dict[str, Any]]:
             Bucket=BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
+        # The stack generates the e-book link key (EbookTokenSecret); tests get one too.
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=config.settings().ebook_token_secret, SecretString="g" * 64
+        )
         yield {"dynamodb": dynamodb, "s3": s3, "table": TABLE_NAME, "bucket": BUCKET_NAME}

@@ -15,7 +15,9 @@ class Settings:
     content_bucket: str
     cors_allowed_origins: tuple[str, ...]
     words_per_minute: int
-    ebook_token_parameter: str
+    ebook_token_secret: str
+    origin_verify_secret: str
+    cdn_distribution_id: str
     ses_sender: str
     public_api_url: str
     outbox_dir: str | None
@@ -33,7 +35,11 @@ class Settings:
             content_bucket=env.get("CONTENT_BUCKET", "newsdesk-content"),
             cors_allowed_origins=origins,
             words_per_minute=int(env.get("WORDS_PER_MINUTE", "200")),
-            ebook_token_parameter=env.get("EBOOK_TOKEN_PARAMETER", "/newsdesk/ebook-token-secret"),
+            ebook_token_secret=env.get("EBOOK_TOKEN_SECRET", "newsdesk/ebook-token-key"),
+            # Empty: no CDN in front (local stack, tests), so no viewer address is trusted.
+            origin_verify_secret=env.get("ORIGIN_VERIFY_SECRET", ""),
+            # Empty: nothing to invalidate (local stack, tests).
+            cdn_distribution_id=env.get("CDN_DISTRIBUTION_ID", ""),
             ses_sender=env.get("SES_SENDER", "nyhedsbrev@example.com"),
             public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:3000").rstrip("/"),
             outbox_dir=env.get("OUTBOX_DIR") or None,

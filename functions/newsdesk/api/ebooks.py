@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from newsdesk.api.caching import cached_json
+from newsdesk.api.client_ip import client_ip
 from newsdesk.api.problems import ProblemError, problem_responses
 from newsdesk.config import settings
 from newsdesk.dal import ebooks as registry
@@ -113,19 +114,6 @@ def _checked_id(ebook_id: str) -> str:
     if not EBOOK_ID_PATTERN.fullmatch(ebook_id):
         raise _not_found(ebook_id)
     return ebook_id
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address as API Gateway saw it (HTTP API v2 or REST v1), else the socket's."""
-    event = request.scope.get("aws.event")
-    if isinstance(event, dict):
-        context = event.get("requestContext") or {}
-        ip = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get(
-            "sourceIp"
-        )
-        if isinstance(ip, str) and ip:
-            return ip
-    return request.client.host if request.client else "unknown"
 
 
 def _link_base(request: Request) -> str:
