@@ -14,8 +14,8 @@ from newsdesk.handlers import related as related_handler
 
 from infra.bench.related import Newsroom
 from tests.conftest import REGION
-from tests.test_publish import Desk, LambdaContext, article_file
-from tests.test_related import CLUSTER
+from tests.integration.test_publish import Desk, LambdaContext, article_file
+from tests.integration.test_related import CLUSTER
 
 
 @pytest.fixture

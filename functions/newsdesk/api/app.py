@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from newsdesk.api import articles, ebooks, problems
+from newsdesk.api import ebooks, problems
 from newsdesk.api.fastpath import CORS_EXPOSE_HEADERS
 from newsdesk.api.problems import Problem
+from newsdesk.api.routes import articles
 from newsdesk.config import settings
 
 

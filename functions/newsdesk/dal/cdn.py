@@ -3,7 +3,7 @@
 The distribution comes from the template (`CDN_DISTRIBUTION_ID`); empty (the local stack,
 tests) means no CDN and nothing to do. CloudFront allows 15 wildcard paths in progress per
 distribution: should a burst of publishes exceed that, the exact paths are still sent and the
-wildcard's lists refresh by their TTL (docs/adr/0001-cdn-freshness.md).
+wildcard's lists refresh by their TTL (docs/adr/0005-cdn-freshness.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The publish and related functions know what they changed; the handler opens `collect()`,
 the domain code reports each change through `written` (transactional writes) or
 `teasers_changed` (a related list), and the handler invalidates the collected paths in one
-request when the invocation ends (docs/adr/0001-cdn-freshness.md has the cost model).
+request when the invocation ends (docs/adr/0005-cdn-freshness.md has the cost model).
 
 Paths are those a reader requests at the CDN. Article and e-book pages are cached without
 query strings (template.yaml, `PageCachePolicy`), so one exact path covers every cached copy;
