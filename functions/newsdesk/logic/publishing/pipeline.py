@@ -28,6 +28,7 @@ from newsdesk.dal import ebooks, keys
 from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
+from newsdesk.logic import freshness
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -210,6 +211,7 @@ class Publisher:
         )
         operations = decision.operations if decision.sets_live else []
         store.transact([store.put_source_state(state, previous), *operations])
+        freshness.written(operations)
         return report
 
     # Articles
@@ -515,3 +517,4 @@ def sync_ebook_copies(ebook_id: str) -> None:
             store.transact([guard, write])
         except store.WriteConflict:
             continue  # the article changed meanwhile; its own publish sets its copy
+        freshness.written([write])
