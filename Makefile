@@ -74,8 +74,11 @@ test: venv lint tools ## The whole suite on Python 3.13 (lint, types, template g
 API_PORT ?= 3000
 AWS_PORT ?= 5050
 
+# make run FRESH=1: discard .local/snapshot.pickle; CORS_ORIGINS=a,b: the CorsAllowedOrigins
+# parameter; RUN_ARGS: more options of `python -m infra.local --help`.
 run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
-	$(PY) -m infra.local --api-port $(API_PORT) --aws-port $(AWS_PORT)
+	$(PY) -m infra.local --api-port $(API_PORT) --aws-port $(AWS_PORT) $(if $(FRESH),--fresh) \
+		$(if $(CORS_ORIGINS),--parameter CorsAllowedOrigins=$(CORS_ORIGINS)) $(RUN_ARGS)
 
 publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELETE=1 unpublishes)
 	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi

@@ -39,7 +39,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("CONTENT_BUCKET", BUCKET_NAME)
-    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://www.example.dk")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "NewsdeskTest")
     config.settings.cache_clear()
     clients.reset()

@@ -13,7 +13,6 @@ class Settings:
 
     table_name: str
     content_bucket: str
-    cors_allowed_origins: tuple[str, ...]
     words_per_minute: int
     ebook_token_parameter: str
     ses_sender: str
@@ -25,13 +24,9 @@ class Settings:
     def from_env(cls) -> Settings:
         """Read the environment; defaults suit tests and the local stack."""
         env = os.environ
-        origins = tuple(
-            o.strip() for o in env.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
-        )
         return cls(
             table_name=env.get("TABLE_NAME", "newsdesk"),
             content_bucket=env.get("CONTENT_BUCKET", "newsdesk-content"),
-            cors_allowed_origins=origins,
             words_per_minute=int(env.get("WORDS_PER_MINUTE", "200")),
             ebook_token_parameter=env.get("EBOOK_TOKEN_PARAMETER", "/newsdesk/ebook-token-secret"),
             ses_sender=env.get("SES_SENDER", "nyhedsbrev@example.com"),

@@ -91,7 +91,6 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": REGION,
         "TABLE_NAME": TABLE_NAME,
         "CONTENT_BUCKET": "newsdesk-bench-content",
-        "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
         "POWERTOOLS_SERVICE_NAME": "newsdesk",
         "POWERTOOLS_METRICS_NAMESPACE": "Newsdesk",
         "POWERTOOLS_LOG_LEVEL": "INFO",
