@@ -95,7 +95,7 @@ bench: venv tools ## Benchmarks that print figures (cold start, request cost, re
 	$(PY) -m infra.bench
 
 load: venv ## Bounded load on a private local stack (loopback): publish + read, verify nothing lost
-	$(PY) -m infra.load
+	$(PY) -m infra.load $(LOAD_ARGS)
 
 build: venv tools ## sam build (Python 3.13, arm64) into .aws-sam/build, ready for sam deploy
 	$(PY) -m infra.deploy.build
