@@ -15,11 +15,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12)
 
 # Deployment tools, each in its own venv (aws-sam-cli and checkov pin conflicting dependencies),
-# installed exactly from their locks in infra/tools/ (`make tools-lock` re-resolves them).
+# installed exactly from their locks in infra/deploy/tools/ (`make tools-lock` re-resolves them).
 TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related
+.PHONY: help run test test-fast e2e openapi lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ lock: | $(UV) ## Re-resolve uv.lock and regenerate functions/requirements.txt
 requirements: | $(UV) ## Regenerate functions/requirements.txt (what sam build ships) from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --no-header --quiet -o functions/requirements.txt
 
-$(TOOLS)/%/.installed: infra/tools/%.txt | $(UV)
+$(TOOLS)/%/.installed: infra/deploy/tools/%.txt | $(UV)
 	rm -rf $(TOOLS)/$*
 	$(UV) venv --quiet --python $(BASE_PYTHON) $(TOOLS)/$*
 	$(UV) pip sync --quiet --python $(TOOLS)/$*/bin/python $<
@@ -51,18 +51,21 @@ $(TOOLS)/%/.installed: infra/tools/%.txt | $(UV)
 
 tools: $(TOOL_VENVS) ## Install sam and checkov into .tools/ from their locks
 
-tools-lock: | $(UV) ## Re-resolve the deployment tools' locks (infra/tools/*.in → *.txt)
+tools-lock: | $(UV) ## Re-resolve the deployment tools' locks (infra/deploy/tools/*.in → *.txt)
 	for tool in sam checkov; do \
 		$(UV) pip compile --quiet --universal --python-version 3.13 --no-header \
-			--output-file infra/tools/$$tool.txt infra/tools/$$tool.in; done
+			--output-file infra/deploy/tools/$$tool.txt infra/deploy/tools/$$tool.in; done
 
 gates: venv tools ## Template gates: cfn-lint, sam validate --lint, checkov (also run by make test)
 	$(PY) -m infra.deploy.gates
 
-lint: venv ## ruff (lint + format check) and mypy --strict on functions/
+lint: venv ## What the pre-commit hooks run: ruff, ruff format, mypy --strict, cfn-lint, secrets
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+	git ls-files -z | grep -zvE '^(uv\.lock|tests/events/)' | \
+		xargs -0 $(VENV)/bin/detect-secrets-hook --baseline .secrets.baseline
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -70,6 +73,12 @@ format: venv ## Apply ruff's fixes and formatting
 
 test: venv lint tools ## The whole suite on Python 3.13 (lint, types, template gates, built artifact, tests)
 	$(PY) -m pytest
+
+test-fast: venv ## The unit tier only (no AWS, no moto): the quick loop while coding
+	$(PY) -m pytest tests/unit -q
+
+e2e: venv ## The end-to-end tier: against API_URL=… BUCKET=… (a deployed stack), else a local stack
+	$(PY) -m pytest tests/e2e -q
 
 API_PORT ?= 3000
 AWS_PORT ?= 5050
@@ -84,18 +93,21 @@ publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELE
 	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi
 	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete)
 
-erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME; LOCAL=1: the local stack)
+erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME + CONTENT_BUCKET; LOCAL=1: local stack)
 	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
-	PYTHONPATH=functions $(PY) -m infra.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
+	PYTHONPATH=functions $(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
 
 recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
-	$(PY) -m infra.related_recompute $(ARGS)
+	$(PY) -m infra.ops.related_recompute $(ARGS)
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench
 
 load: venv ## Bounded load on a private local stack (loopback): publish + read, verify nothing lost
-	$(PY) -m infra.load $(LOAD_ARGS)
+	$(PY) -m infra.local.load $(LOAD_ARGS)
+
+openapi: venv ## Refresh docs/openapi.json (the committed API contract) from the app
+	$(PY) -m infra.deploy.openapi
 
 build: venv tools ## sam build (Python 3.13, arm64) into .aws-sam/build, ready for sam deploy
 	$(PY) -m infra.deploy.build

@@ -13,7 +13,7 @@ from moto import mock_aws
 from newsdesk import config
 from newsdesk.dal import clients
 
-from infra.local.template import create_table_request, ttl_attribute
+from infra.template.reading import create_table_request, ttl_attribute
 
 # No per-example deadline (moto and a loaded 2-core CI machine make timings noise); in CI the
 # examples are derandomised, so a red run is reproducible and a green one stays green.
@@ -39,6 +39,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("CONTENT_BUCKET", BUCKET_NAME)
+    # The function-specific variables the template declares (config has no silent defaults).
+    monkeypatch.setenv("WORDS_PER_MINUTE", "200")
+    monkeypatch.setenv("SES_SENDER", "nyhedsbrev@example.com")
+    monkeypatch.setenv("EBOOK_TOKEN_PARAMETER", "/newsdesk-test/ebook-token-secret")
+    monkeypatch.setenv("PUBLIC_API_URL", "http://127.0.0.1:3000")
+    monkeypatch.setenv("API_BASE_PATH", "/")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "NewsdeskTest")
     config.settings.cache_clear()
     clients.reset()

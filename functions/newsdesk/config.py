@@ -1,42 +1,94 @@
-"""Settings read once from the environment that template.yaml declares."""
+"""Settings read once from the environment that template.yaml declares, validated strictly.
+
+Every function gets the template's Globals (table, bucket); each also declares the variables
+only it needs (the publish function `WORDS_PER_MINUTE`, the API function its CORS, mail and
+link settings). A handler names the ones it needs with `validate_at_init`: in Lambda a missing
+or malformed variable then fails the init with a message naming it, instead of a function
+running against the wrong table. Defaults exist only where the template has one.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import cache
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+type NonBlank = Annotated[str, Field(min_length=1, pattern=r"\S")]
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Every knob of the application; names mirror the template's environment variables."""
+class ConfigurationError(RuntimeError):
+    """The function's environment does not match what the template declares."""
 
-    table_name: str
-    content_bucket: str
-    words_per_minute: int
-    ebook_token_parameter: str
-    ses_sender: str
-    public_api_url: str
-    outbox_dir: str | None
-    api_base_path: str
+
+class Settings(BaseModel):
+    """Every knob of the application; aliases are the template's environment variable names.
+
+    Function-specific settings keep the template parameter's default (or stay empty) where a
+    function's environment does not declare them; `require` checks that they were declared.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+
+    table_name: NonBlank = Field(alias="TABLE_NAME")
+    content_bucket: NonBlank = Field(alias="CONTENT_BUCKET")
+    words_per_minute: int = Field(default=200, alias="WORDS_PER_MINUTE", ge=50, le=1000)
+    ses_sender: str = Field(default="", alias="SES_SENDER")
+    ebook_token_parameter: str = Field(default="", alias="EBOOK_TOKEN_PARAMETER")
+    # Empty (the template's default): links use API Gateway's own domain.
+    public_api_url: str = Field(default="", alias="PUBLIC_API_URL")
+    api_base_path: str = Field(default="/", alias="API_BASE_PATH", pattern=r"^/")
+    # Local stack only: sent mail is written here as .eml files instead of SES.
+    outbox_dir: str | None = Field(default=None, alias="OUTBOX_DIR")
+
+    @field_validator("public_api_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be empty or an absolute http(s) URL")
+        return value
+
+    @field_validator("outbox_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any) -> Any:
+        """`sam local` passes declared-but-unset variables as ''."""
+        return None if value == "" else value
 
     @classmethod
-    def from_env(cls) -> Settings:
-        """Read the environment; defaults suit tests and the local stack."""
-        env = os.environ
-        return cls(
-            table_name=env.get("TABLE_NAME", "newsdesk"),
-            content_bucket=env.get("CONTENT_BUCKET", "newsdesk-content"),
-            words_per_minute=int(env.get("WORDS_PER_MINUTE", "200")),
-            ebook_token_parameter=env.get("EBOOK_TOKEN_PARAMETER", "/newsdesk/ebook-token-secret"),
-            ses_sender=env.get("SES_SENDER", "nyhedsbrev@example.com"),
-            public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:3000").rstrip("/"),
-            outbox_dir=env.get("OUTBOX_DIR") or None,
-            api_base_path=env.get("API_BASE_PATH") or "/",
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Validate `env` (default: the process environment), naming each bad variable."""
+        source = dict(os.environ if env is None else env)
+        try:
+            return cls.model_validate(source)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            )
+            raise ConfigurationError(f"invalid function environment: {problems}") from None
+
+    def require(self, *variables: str) -> Self:
+        """These function-specific variables must be declared (and not blank)."""
+        fields = {f.alias: name for name, f in type(self).model_fields.items()}
+        missing = [
+            v
+            for v in variables
+            if fields[v] not in self.model_fields_set or getattr(self, fields[v]) in ("", ())
+        ]
+        if missing:
+            raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+        return self
 
 
 @cache
 def settings() -> Settings:
     """The process-wide settings, read on first use (tests call `settings.cache_clear()`)."""
     return Settings.from_env()
+
+
+def validate_at_init(*variables: str) -> None:
+    """In Lambda, fail the init now if the environment lacks what this function needs."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        settings().require(*variables)

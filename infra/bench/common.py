@@ -25,10 +25,10 @@ from newsdesk.dal.codec import to_dynamo
 from newsdesk.logic.publishing.parsing import parse_article, parse_ebook
 from newsdesk.models import Article, Ebook, Teaser
 
-from infra.local.template import create_table_request
+from infra.template.reading import create_table_request
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT = ROOT / "infra" / "content"
+CONTENT = ROOT / "content"
 FUNCTIONS = ROOT / "functions"
 REGION = "eu-north-1"
 TABLE_NAME = "newsdesk-bench"
@@ -91,6 +91,9 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": REGION,
         "TABLE_NAME": TABLE_NAME,
         "CONTENT_BUCKET": "newsdesk-bench-content",
+        "SES_SENDER": "nyhedsbrev@example.com",
+        "EBOOK_TOKEN_PARAMETER": "/newsdesk-bench/ebook-token-secret",
+        "API_BASE_PATH": "/",
         "POWERTOOLS_SERVICE_NAME": "newsdesk",
         "POWERTOOLS_METRICS_NAMESPACE": "Newsdesk",
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -31,13 +31,14 @@ from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.handlers.related import handler
 from newsdesk.logic.publishing.parsing import parse_article
 from newsdesk.logic.related.recompute import recompute
-from newsdesk.logic.related.scoring import SHOWN, top
+from newsdesk.logic.related.scoring import top
 from newsdesk.models import Article, Author
+from newsdesk.related_records import SHOWN
 
 from infra.local import patterns
-from infra.local.template import create_table_request, load_template, resources
+from infra.template.reading import create_table_request, load_template, resources
 
-CONTENT = Path(__file__).resolve().parents[1] / "content"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 REGION = "eu-north-1"
 ACCOUNT = "123456789012"
 TABLE_NAME = "newsdesk-bench"
@@ -239,6 +240,7 @@ def _environment(table: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "TABLE_NAME": table,
+        "CONTENT_BUCKET": "newsdesk-bench-content",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_NAMESPACE": "NewsdeskBench",
     }

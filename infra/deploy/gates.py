@@ -17,7 +17,7 @@ from infra.deploy.tools import REGION, REPO_ROOT, TEMPLATE, tool, tool_env
 
 
 @dataclass(frozen=True)
-class Outcome:
+class GateResult:
     """What one gate printed and what it found wrong (nothing, when it passed)."""
 
     name: str
@@ -25,22 +25,22 @@ class Outcome:
     problems: list[str]
 
 
-def cfn_lint() -> Outcome:
+def cfn_lint() -> GateResult:
     """cfn-lint with its default rules: any error or warning fails."""
     done = _run([str(tool("cfn-lint")), str(TEMPLATE)])
     problems = [] if done.returncode == 0 else [f"cfn-lint exited {done.returncode}"]
-    return Outcome("cfn-lint", done.stdout, problems)
+    return GateResult("cfn-lint", done.stdout, problems)
 
 
-def sam_validate() -> Outcome:
+def sam_validate() -> GateResult:
     """SAM's own transform and lint of the template, as `sam deploy` would see it."""
     argv = [str(tool("sam")), "validate", "--lint", "--region", REGION]
     done = _run([*argv, "--template-file", str(TEMPLATE)])
     problems = [] if done.returncode == 0 else [f"sam validate exited {done.returncode}"]
-    return Outcome("sam validate --lint", done.stdout, problems)
+    return GateResult("sam validate --lint", done.stdout, problems)
 
 
-def checkov() -> Outcome:
+def checkov() -> GateResult:
     """checkov's CloudFormation checks: no failure, no parse error, every skip with a reason."""
     done = _run(
         [
@@ -57,8 +57,8 @@ def checkov() -> Outcome:
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
-        return Outcome("checkov", done.stdout, ["checkov printed no JSON report"])
-    return Outcome("checkov", _checkov_summary(report), checkov_problems(report))
+        return GateResult("checkov", done.stdout, ["checkov printed no JSON report"])
+    return GateResult("checkov", _checkov_summary(report), checkov_problems(report))
 
 
 def checkov_problems(report: dict[str, Any]) -> list[str]:

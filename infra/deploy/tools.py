@@ -1,7 +1,7 @@
 """Where the deployment tools live and the environment they run in.
 
 aws-sam-cli and checkov pin conflicting dependencies, so the Makefile installs each into its
-own venv under `.tools/` from the locks in `infra/tools/`; cfn-lint comes with the dev venv.
+own venv under `.tools/` from the locks in `infra/deploy/tools/`; cfn-lint comes with the dev venv.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any
 
 from infra.local import patterns
 from infra.local.intrinsics import ACCOUNT_ID, Resolver
-from infra.local.template import TEMPLATE_PATH, function_environment, resources
+from infra.template.reading import TEMPLATE_PATH, function_environment, resources
 
 log = logging.getLogger("local.functions")
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from infra.local.functions import HttpRoute, InvocationError, LocalFunction
 from infra.local.intrinsics import ACCOUNT_ID, Resolver
 from infra.local.serving import BackgroundServer
-from infra.local.template import resources
+from infra.template.reading import resources
 
 log = logging.getLogger("local.api")
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.local.template import Intrinsic, load_template, parameter_defaults
+from infra.template.reading import Intrinsic, load_template, parameter_defaults
 
 # moto's default account: ARNs it returns carry it, so resolved names agree with them.
 ACCOUNT_ID = "123456789012"

@@ -38,12 +38,12 @@ from infra.local.outbox import OutboxWatcher
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.serving import BackgroundServer
 from infra.local.streams import MotoStreamSource, StreamPoller
-from infra.local.template import TEMPLATE_PATH, load_template, resources, table_create_request
+from infra.template.reading import TEMPLATE_PATH, load_template, resources, table_create_request
 
 log = logging.getLogger("local.stack")
 
 REPO_ROOT = TEMPLATE_PATH.parent
-CONTENT_DIR = REPO_ROOT / "infra" / "content"
+CONTENT_DIR = REPO_ROOT / "content"
 # Only these folders of the sample content mirror the bucket; README etc. stay local.
 SEED_FOLDERS = ("ebooks", "articles")
 FAKE_CREDENTIALS = {

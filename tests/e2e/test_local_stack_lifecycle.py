@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.local.template import TEMPLATE_PATH
+from infra.template.reading import TEMPLATE_PATH
 
 pytestmark = pytest.mark.slow
 

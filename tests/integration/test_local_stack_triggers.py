@@ -21,7 +21,7 @@ from infra.local.intrinsics import ACCOUNT_ID
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.stack import MotoServer
 from infra.local.streams import MotoStreamSource, StreamPoller
-from infra.local.template import TEMPLATE_PATH, create_table_request
+from infra.template.reading import TEMPLATE_PATH, create_table_request
 
 pytestmark = pytest.mark.slow
 

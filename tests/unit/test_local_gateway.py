@@ -19,7 +19,7 @@ from infra.local.functions import FakeLambdaContext, FunctionSpec, HttpRoute, Lo
 from infra.local.httpapi import Cors, HttpApiServer
 from infra.local.intrinsics import Resolver
 from infra.local.outbox import OutboxWatcher, mail_line
-from infra.local.template import TEMPLATE_PATH
+from infra.template.reading import TEMPLATE_PATH
 
 FRONTEND = "http://localhost:5173"
 

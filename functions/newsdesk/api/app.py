@@ -11,9 +11,10 @@ import json
 
 from fastapi import FastAPI, Request, Response
 
-from newsdesk.api import articles, ebooks, problems
+from newsdesk.api import ebooks, problems
 from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
 from newsdesk.api.problems import Problem
+from newsdesk.api.routes import articles
 
 OPENAPI_PATH = "/openapi.json"
 

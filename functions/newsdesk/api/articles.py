@@ -1,69 +1,53 @@
-"""Article routes: newest-first lists and whole article pages.
+"""The article reads both API paths serve: one article page, one newest-first teaser page.
 
-What the routes do is `newsdesk.api.fastpath`'s `read_teasers` and `read_article`: the API
-function answers most of these reads there without loading FastAPI, and this is the same code.
-
-The routes are `async def` although the store blocks: a function instance serves one event
-at a time (Lambda, and the local stack that imitates it), so nothing waits behind the Query,
-while a sync route would cost a worker thread per request (Mangum runs each event in a new
-loop run, and anyio's thread pool does not outlive it): about 3 ms per warm request and the
-thread-pool machinery on the cold path.
+Framework-free on purpose: the fast path (`newsdesk.api.fastpath`) answers most cold reads
+without importing FastAPI, and the FastAPI routes (`newsdesk.api.routes.articles`) are the
+one definition of the API and its OpenAPI document; both call these functions, so they cannot
+drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
 
-from fastapi import APIRouter, Path, Query, Request, Response
-
-from newsdesk.api.caching import cached_json
-from newsdesk.api.fastpath import (
-    CURSOR_MAX_LENGTH,
-    LABEL_MAX_LENGTH,
-    LIMIT_DEFAULT,
-    LIMIT_MAX,
-    LIMIT_MIN,
-    read_article,
-    read_teasers,
-)
-from newsdesk.api.problems import problem_responses
+from newsdesk.api.problems import ProblemError
+from newsdesk.dal import articles as store
 from newsdesk.models import Article, TeaserPage
 
-router = APIRouter(tags=["articles"])
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
+# Query limits of the list route (the FastAPI route declares them from here).
+LABEL_MAX_LENGTH = 100
+LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 50, 12
+CURSOR_MAX_LENGTH = 2048
 
 
-@router.get(
-    "/articles",
-    response_model=TeaserPage,
-    summary="Newest-first published teasers, by category and/or tag",
-    responses={
-        304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(400, 422),
-    },
-)
-async def list_articles(
-    request: Request,
-    category: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
-    tag: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
-    limit: Annotated[int, Query(ge=LIMIT_MIN, le=LIMIT_MAX)] = LIMIT_DEFAULT,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
-) -> Response:
-    """One page of teasers; `next_cursor` fetches the next page of the same list."""
-    page = read_teasers(category=category, tag=tag, limit=limit, cursor=cursor)
-    return cached_json(request, page)
+def article_not_found(slug: str) -> ProblemError:
+    """Unknown, draft and unpublished slugs all answer this one 404."""
+    return ProblemError(
+        404, "article-not-found", "Article not found", f"No published article '{slug}'."
+    )
 
 
-@router.get(
-    "/articles/{slug}",
-    response_model=Article,
-    summary="A published article with its related teasers and e-book",
-    responses={
-        304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(404, 422),
-    },
-)
-async def get_article(
-    request: Request, slug: Annotated[str, Path(examples=["inklusion-i-praksis"])]
-) -> Response:
-    """The article page; drafts, unpublished and unknown slugs are all 404."""
-    return cached_json(request, read_article(slug))
+def read_article(slug: str) -> Article:
+    """The published article page (one Query), or the 404 problem."""
+    if not SLUG_PATTERN.fullmatch(slug):
+        raise article_not_found(slug)
+    article = store.get_article(slug)
+    if article is None:
+        raise article_not_found(slug)
+    return article
+
+
+def read_teasers(
+    *, category: str | None, tag: str | None, limit: int, cursor: str | None
+) -> TeaserPage:
+    """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem."""
+    try:
+        return store.list_teasers(
+            category=category.strip() or None if category else None,
+            tag=tag.strip() or None if tag else None,
+            limit=limit,
+            cursor=cursor or None,
+        )
+    except store.InvalidCursorError as error:
+        raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error

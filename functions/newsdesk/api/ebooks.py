@@ -23,11 +23,11 @@ from pydantic import BaseModel
 
 from newsdesk.api.caching import cached_json
 from newsdesk.api.problems import ProblemError, problem_responses
+from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebooks as registry
 from newsdesk.logic.ebooks import downloads
 from newsdesk.logic.ebooks import requests as ebook_requests
-from newsdesk.logic.ebooks.clock import Clock, system_clock
 from newsdesk.logic.ebooks.errors import (
     DeliveryFailedError,
     EbookNotFoundError,

@@ -7,8 +7,8 @@ would (same status, body bytes and headers, for HTTP API payload 2.0 and 1.0 and
 events) and returns None otherwise: other routes and methods (HEAD is 405 there),
 bodies, repeated or invalid query parameters (the app's 422), unusual paths or headers,
 and any error it did not foresee all go to the app. Neither answers CORS: the HttpApi does.
-The app stays the one definition of the API and its OpenAPI document: its article routes
-call `read_article` and `read_teasers` below, and both paths share the caching and
+The app stays the one definition of the API and its OpenAPI document: its article routes and
+this module call the same `newsdesk.api.articles` reads, and both paths share the caching and
 problem-document code.
 `tests/test_api_fastpath.py` holds the two paths to byte-for-byte parity.
 """
@@ -20,6 +20,14 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
+from newsdesk.api.articles import (
+    CURSOR_MAX_LENGTH,
+    LABEL_MAX_LENGTH,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    read_article,
+    read_teasers,
+)
 from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
 from newsdesk.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -27,14 +35,7 @@ from newsdesk.api.problems import (
     problem_body,
     problem_headers,
 )
-from newsdesk.dal import articles as store
 from newsdesk.models import Article, TeaserPage
-
-SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
-# Query limits of the list route (the FastAPI route declares them from here).
-LABEL_MAX_LENGTH = 100
-LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 50, 12
-CURSOR_MAX_LENGTH = 2048
 
 # Mangum's default text types: bodies of other types go back base64-encoded.
 _TEXT_MEDIA_TYPES = (
@@ -51,38 +52,6 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 _HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _LIMIT = re.compile(r"[1-9][0-9]?")
 _SCHEMES = frozenset({"http", "https"})
-
-
-def article_not_found(slug: str) -> ProblemError:
-    """Unknown, draft and unpublished slugs all answer this one 404."""
-    return ProblemError(
-        404, "article-not-found", "Article not found", f"No published article '{slug}'."
-    )
-
-
-def read_article(slug: str) -> Article:
-    """The published article page (one Query), or the 404 problem."""
-    if not SLUG_PATTERN.fullmatch(slug):
-        raise article_not_found(slug)
-    article = store.get_article(slug)
-    if article is None:
-        raise article_not_found(slug)
-    return article
-
-
-def read_teasers(
-    *, category: str | None, tag: str | None, limit: int, cursor: str | None
-) -> TeaserPage:
-    """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem."""
-    try:
-        return store.list_teasers(
-            category=category.strip() or None if category else None,
-            tag=tag.strip() or None if tag else None,
-            limit=limit,
-            cursor=cursor or None,
-        )
-    except store.InvalidCursorError as error:
-        raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error
 
 
 def answer(event: dict[str, Any], *, base_path: str = "/") -> dict[str, Any] | None:

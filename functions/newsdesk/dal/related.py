@@ -32,8 +32,7 @@ from newsdesk.dal import keys
 from newsdesk.dal.articles import teaser_attributes
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
-from newsdesk.logic.related.profile import Profile, posting_rank
-from newsdesk.logic.related.scoring import SHOWN, Entry
+from newsdesk.related_records import SHOWN, Entry, Profile, posting_rank
 
 PROFILE_SK = "R#PROFILE"
 CANDIDATES_SK = "R#CANDIDATES"

@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_lambda_powertools.logging import correlation_paths
 
 from newsdesk.api import fastpath
-from newsdesk.config import settings
+from newsdesk.config import settings, validate_at_init
 from newsdesk.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mangum import Mangum
 
-# The path prefix of a custom-domain mapping, which API Gateway leaves in the path.
-BASE_PATH = settings().api_base_path
+# What this function needs beyond the Globals (checked against template.yaml by a test).
+ENVIRONMENT = ("SES_SENDER", "EBOOK_TOKEN_PARAMETER", "API_BASE_PATH")
+validate_at_init(*ENVIRONMENT)
 
 
 @cache
@@ -34,7 +35,7 @@ def asgi_adapter() -> Mangum:
 
     from newsdesk.api.app import create_app  # noqa: PLC0415
 
-    return Mangum(create_app(), lifespan="off", api_gateway_base_path=BASE_PATH)
+    return Mangum(create_app(), lifespan="off", api_gateway_base_path=settings().api_base_path)
 
 
 def through_app(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def merge_slashes(event: dict[str, Any]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The fast path's answer when it has one, else the app's (the same answer, slower)."""
     event = plain_host(merge_slashes(event))
-    return fastpath.answer(event, base_path=BASE_PATH) or through_app(event, context)
+    return fastpath.answer(event, base_path=settings().api_base_path) or through_app(event, context)
 
 
 # Inits no request waits for: a SnapStart version's (run once, before the snapshot is taken)

@@ -13,9 +13,13 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdesk.config import settings
+from newsdesk.config import settings, validate_at_init
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
 from newsdesk.observability import logger, metrics
+
+# What this function needs beyond the Globals (checked against template.yaml by a test).
+ENVIRONMENT = ("WORDS_PER_MINUTE",)
+validate_at_init(*ENVIRONMENT)
 
 
 def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:

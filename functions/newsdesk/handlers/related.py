@@ -17,9 +17,14 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from newsdesk.config import validate_at_init
 from newsdesk.dal import keys
 from newsdesk.logic.related.maintenance import sync
 from newsdesk.observability import logger
+
+# Only the Globals (table, bucket); checked against template.yaml by a test.
+ENVIRONMENT: tuple[str, ...] = ()
+validate_at_init(*ENVIRONMENT)
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -6,12 +6,12 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebook_requests as store
 from newsdesk.dal.ebook_files import presigned_pdf_url
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.secrets import token_secret
 from newsdesk.logic.ebooks import policy, tokens
-from newsdesk.logic.ebooks.clock import Clock, system_clock
 from newsdesk.logic.ebooks.errors import EbookNotFoundError, LinkUnavailableError
 
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})

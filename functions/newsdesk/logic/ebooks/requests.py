@@ -10,13 +10,13 @@ from urllib.parse import quote, urlencode
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebook_requests as store
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.mail import MailDeliveryError, send_email
 from newsdesk.dal.secrets import token_secret
 from newsdesk.logic.ebooks import policy, tokens
-from newsdesk.logic.ebooks.clock import Clock, system_clock
 from newsdesk.logic.ebooks.compose import EbookEmail, compose
 from newsdesk.logic.ebooks.consent import CONSENT_TEXT_VERSION
 from newsdesk.logic.ebooks.errors import (

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebooks, keys
 from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
@@ -45,7 +45,6 @@ EBOOKS_PREFIX = "ebooks/"
 MAX_ATTEMPTS = 5
 
 type Status = Literal["published", "rejected", "unpublished", "ignored"]
-type Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +106,7 @@ def is_newer(candidate: str, applied: str | None) -> bool:
 def report_document(
     key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
 ) -> Item:
-    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now."""
+    """The report as the editors' guide (docs/redaktoer.md) defines it; `slug` is live now."""
     return {
         "key": key,
         "status": outcome.status,
@@ -126,7 +125,7 @@ class Publisher:
     """Applies upload events; `words_per_minute` and `clock` come from the caller."""
 
     words_per_minute: int
-    clock: Clock = lambda: datetime.now(UTC)
+    clock: Clock = system_clock
 
     def process(self, event: UploadEvent) -> Item | None:
         """Apply one event; the report written, or None for stale events and non-content keys."""

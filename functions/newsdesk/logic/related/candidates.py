@@ -12,13 +12,13 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from newsdesk.logic.related.profile import (
+from newsdesk.logic.related.scoring import WEIGHTS, Weights
+from newsdesk.related_records import (
     CATEGORY_PREFIX,
     TAG_PREFIX,
     TERM_PREFIX,
     Profile,
 )
-from newsdesk.logic.related.scoring import WEIGHTS, Weights
 
 
 class PostingReader(Protocol):

@@ -13,15 +13,16 @@ from enum import StrEnum
 
 from newsdesk.dal import related as store
 from newsdesk.logic.related.candidates import candidate_pool, caps_for
-from newsdesk.logic.related.profile import Profile, analyse, posting_features, weigh
-from newsdesk.logic.related.scoring import KEPT, SHOWN, WEIGHTS, Entry, entry, ranked, score, top
+from newsdesk.logic.related.profile import analyse, posting_features, weigh
+from newsdesk.logic.related.scoring import KEPT, WEIGHTS, entry, ranked, score, top
+from newsdesk.related_records import SHOWN, Entry, Profile
 
 _ATTEMPTS = 8
 
 type Merge = Callable[[list[Entry]], list[Entry]]
 
 
-class Outcome(StrEnum):
+class ListChange(StrEnum):
     """What a sync did (logged by the handler)."""
 
     UNCHANGED = "unchanged"
@@ -35,7 +36,7 @@ class ListConflictError(RuntimeError):
     """A list kept changing under us; the stream record is retried later."""
 
 
-def sync(slug: str) -> Outcome:
+def sync(slug: str) -> ListChange:
     """Make the related data of `slug` match its published state (or its absence)."""
     state = store.load_state(slug)
     if state.meta is None:
@@ -43,7 +44,7 @@ def sync(slug: str) -> Outcome:
     analysis = analyse(state.meta)
     old = state.profile
     if old is not None and old.fingerprint == analysis.fingerprint:
-        return Outcome.UNCHANGED
+        return ListChange.UNCHANGED
     before = set(old.features) if old else set()
     after = set(analysis.features)
     deltas = dict.fromkeys(after - before, 1) | dict.fromkeys(before - after, -1)
@@ -61,7 +62,7 @@ def sync(slug: str) -> Outcome:
     for other in profiles.values():
         _offer(other, profile, score(profile, other), lists.get(other.slug), documents)
     store.put_profile(profile)
-    return Outcome.UPDATED if old else Outcome.PUBLISHED
+    return ListChange.UPDATED if old else ListChange.PUBLISHED
 
 
 def _postings(profile: Profile | None) -> tuple[dict[str, float], datetime] | None:
@@ -118,11 +119,11 @@ def _rebuild(owner: Profile, documents: int, *, exclude: str = "") -> None:
     _update(owner.slug, lambda _: fresh, store.get_list(owner.slug))
 
 
-def _remove(slug: str, state: store.ArticleState) -> Outcome:
+def _remove(slug: str, state: store.ArticleState) -> ListChange:
     """Unpublish: out of every list (backfilled from kept candidates), then forget it."""
     old = state.profile
     if old is None and state.candidates is None and not state.referrers:
-        return Outcome.ABSENT
+        return ListChange.ABSENT
     # Postings go first, so no list rebuilt below can pick the article up again.
     store.batch_write(store.posting_writes(slug, _postings(old), None))
     documents, _ = store.get_stats(())
@@ -141,4 +142,4 @@ def _remove(slug: str, state: store.ArticleState) -> Outcome:
             -1,
         )
     store.delete_profile(slug, state.referrers)
-    return Outcome.REMOVED
+    return ListChange.REMOVED

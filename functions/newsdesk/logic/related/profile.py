@@ -10,7 +10,6 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from newsdesk.labels import normalize_label
 from newsdesk.logic.related.text import html_to_text, stem_counts
 from newsdesk.models import Teaser
+from newsdesk.related_records import CATEGORY_PREFIX, DIGITS, TAG_PREFIX, TERM_PREFIX, Profile
 
 # Where a word appears says how much it is about the article: title > subtitle/summary > body.
 FIELD_BOOSTS = {"title": 3.0, "subtitle": 2.0, "summary": 2.0, "body": 1.0}
@@ -25,10 +25,6 @@ FIELD_BOOSTS = {"title": 3.0, "subtitle": 2.0, "summary": 2.0, "body": 1.0}
 MAX_TERMS = 96
 # Postings per article for its strongest terms (tags and category always get one).
 POSTED_TERMS = 24
-TERM_PREFIX = "w:"
-TAG_PREFIX = "t:"
-CATEGORY_PREFIX = "c:"
-_DIGITS = 6
 
 
 class Analysis(BaseModel):
@@ -53,27 +49,6 @@ class Analysis(BaseModel):
                 + [TAG_PREFIX + tag for tag in self.tags]
             )
         )
-
-
-class Profile(BaseModel):
-    """A weighted, normalised feature vector plus what lists need to show the article."""
-
-    model_config = ConfigDict(frozen=True)
-
-    slug: str
-    category: str
-    tags: tuple[str, ...]
-    terms: dict[str, float]
-    tag_weights: dict[str, float]
-    features: tuple[str, ...]
-    teaser: Teaser
-    updated_at: str
-    fingerprint: str
-
-    @property
-    def published_at(self) -> datetime:
-        """Publication time (tie-breaker: newer first)."""
-        return self.teaser.published_at
 
 
 def analyse(meta: Mapping[str, Any]) -> Analysis:
@@ -115,7 +90,7 @@ def _normalised(weights: dict[str, float], keep: int) -> dict[str, float]:
     norm = math.sqrt(sum(w * w for _, w in strongest))
     if norm == 0:
         return {}
-    return {key: round(w / norm, _DIGITS) for key, w in strongest if round(w / norm, _DIGITS)}
+    return {key: round(w / norm, DIGITS) for key, w in strongest if round(w / norm, DIGITS)}
 
 
 def weigh(analysis: Analysis, frequencies: Mapping[str, int], documents: int) -> Profile:
@@ -148,10 +123,3 @@ def posting_features(profile: Profile) -> dict[str, float]:
     postings.update({TAG_PREFIX + tag: w for tag, w in profile.tag_weights.items()})
     postings[CATEGORY_PREFIX + profile.category] = 1.0
     return postings
-
-
-def posting_rank(feature: str, weight: float, published_at: datetime) -> str:
-    """Sort key of a posting: strongest first; in a category list, newest first."""
-    if feature.startswith(CATEGORY_PREFIX):
-        return f"{9_999_999_999 - int(published_at.timestamp()):010d}"
-    return f"{round((1.0 - min(max(weight, 0.0), 1.0)) * 10**_DIGITS):07d}"

@@ -14,8 +14,9 @@ from typing import Any
 
 from newsdesk.dal import related as store
 from newsdesk.logic.related.candidates import candidate_pool, caps_for
-from newsdesk.logic.related.profile import Analysis, Profile, analyse, posting_features, weigh
+from newsdesk.logic.related.profile import Analysis, analyse, posting_features, weigh
 from newsdesk.logic.related.scoring import top
+from newsdesk.related_records import Profile
 
 
 class MemoryPostings:

@@ -1,6 +1,6 @@
 """How related two articles are, and how a related list is ordered and bounded.
 
-The weights and threshold were chosen on the sample corpus (`infra/content`, printed by the
+The weights and threshold were chosen on the sample corpus (`content`, printed by the
 quality evaluation in the benchmark): text similarity carries the topic, shared tags confirm
 it, and the category only breaks near-ties, because editors do pick across categories.
 """
@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from newsdesk.related_records import Entry, Profile
 
-from newsdesk.logic.related.profile import Profile
-from newsdesk.models import Teaser
-
-SHOWN = 4
 # Candidates kept per article so removals can be backfilled without a recompute.
 KEPT = 12
 
@@ -46,16 +42,6 @@ def score(a: Profile, b: Profile, weights: Weights = WEIGHTS) -> float:
         + weights.category * (a.category == b.category)
     )
     return round(value, 6)
-
-
-class Entry(BaseModel):
-    """One kept candidate of a related list: who, how related, and its teaser copy."""
-
-    model_config = ConfigDict(frozen=True)
-
-    slug: str
-    score: float
-    teaser: Teaser
 
 
 def entry(profile: Profile, related: float) -> Entry:

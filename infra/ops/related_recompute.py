@@ -1,0 +1,67 @@
+"""`make recompute-related`: recompute every related list (after weights or analysis change).
+
+Resumable and idempotent: the run keeps a checkpoint in the table, so running the command
+again after an interruption continues where it stopped, and running it after it finished
+starts a fresh run that writes the same lists. `--restart` starts over regardless.
+
+The target table comes from the environment as for the functions (`TABLE_NAME`, and the
+SDK's own `AWS_ENDPOINT_URL`/credentials/region), or from a running local stack with
+`--local` (its `.local/stack.json`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+# The functions' package, as Lambda puts it at the root of the import path.
+_FUNCTIONS = str(Path(__file__).resolve().parents[2] / "functions")
+if _FUNCTIONS not in sys.path:
+    sys.path.insert(0, _FUNCTIONS)
+
+STATE_FILE = Path(".local") / "stack.json"
+
+
+def _use_local_stack(state: Path) -> None:
+    """Point the SDK and the settings at the local stack described by `state`."""
+    stack = json.loads(state.read_text(encoding="utf-8"))
+    credentials = stack.get("credentials", {})
+    os.environ.update(
+        {
+            "TABLE_NAME": stack["table_name"],
+            "CONTENT_BUCKET": stack["content_bucket"],
+            "AWS_ENDPOINT_URL": stack["aws_endpoint_url"],
+            "AWS_DEFAULT_REGION": stack.get("region", "eu-north-1"),
+            "AWS_ACCESS_KEY_ID": credentials.get("aws_access_key_id", "local"),
+            "AWS_SECRET_ACCESS_KEY": credentials.get("aws_secret_access_key", "local"),
+        }
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run or resume the recompute, printing progress and the final checkpoint."""
+    parser = argparse.ArgumentParser(prog="make recompute-related", description=__doc__)
+    parser.add_argument("--restart", action="store_true", help="ignore an interrupted run")
+    parser.add_argument("--chunk", type=int, default=200, help="articles per checkpoint")
+    parser.add_argument("--local", action="store_true", help="use the running local stack")
+    parser.add_argument("--state", type=Path, default=STATE_FILE, help="the stack's stack.json")
+    args = parser.parse_args(argv)
+    if args.local:
+        if not args.state.exists():
+            print(f"no local stack: {args.state} is missing (start one with `make run`)")
+            return 2
+        _use_local_stack(args.state)
+    from newsdesk.logic.related.recompute import recompute  # noqa: PLC0415 - after the env
+
+    job = recompute(
+        restart=args.restart, chunk=args.chunk, progress=lambda line: print(line, flush=True)
+    )
+    print(json.dumps(job, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""E-books through the publish handler: live while .md and .pdf exist; copies beside articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from newsdesk.dal import articles as store
+from newsdesk.dal import ebooks
+
+from tests.integration.test_publish import Desk, article_file
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def ebook_file(title: str = "Guide til Ballerup", **extra: str) -> bytes:
+    lines = [f'title: "{title}"', 'description: "Alt om byen"'] + [
+        f'{k}: "{v}"' for k, v in extra.items()
+    ]
+    return ("---\n" + "\n".join(lines) + "\n---\nOm bogen.\n").encode()
+
+
+@pytest.fixture
+def desk(aws: dict[str, Any]) -> Desk:
+    return Desk(aws)
+
+
+def copy_of(slug: str) -> Any:
+    article = store.get_article(slug)
+    assert article is not None
+    return article.ebook
+
+
+def test_ebook_goes_live_once_description_and_pdf_are_there(desk: Desk) -> None:
+    report = desk.upload("ebooks/guide.md", ebook_file())
+    assert report["status"] == "rejected"
+    assert report["errors"] == [
+        {"field": "pdf", "message": "ebooks/guide.pdf is missing; the e-book goes live with it"}
+    ]
+    assert ebooks.get_ebook("guide") is None
+    pdf_report = desk.upload("ebooks/guide.pdf", PDF)
+    assert (pdf_report["status"], pdf_report["slug"]) == ("published", "guide")
+    assert desk.report("ebooks/guide.md")["status"] == "published"
+    item = ebooks.get_ebook_item("guide")
+    assert item is not None
+    assert (item["pdf_key"], item["source_key"]) == ("ebooks/guide.pdf", "ebooks/guide.md")
+    assert item["cta_label"] == "Tag e-bogen"
+    assert [e.id for e in ebooks.list_ebooks()] == ["guide"]
+
+
+def test_pdf_first_then_description(desk: Desk) -> None:
+    report = desk.upload("ebooks/guide.pdf", PDF)
+    assert report["status"] == "ignored"
+    assert "ebooks/guide.md" in report["errors"][0]["message"]
+    assert desk.upload("ebooks/guide.md", ebook_file())["status"] == "published"
+    assert ebooks.get_ebook("guide") is not None
+
+
+def test_article_copy_follows_the_ebook_both_ways(desk: Desk) -> None:
+    desk.upload("articles/legeplads.md", article_file(ebook="guide"))
+    assert copy_of("legeplads") is None
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    assert copy_of("legeplads").title == "Guide til Ballerup"
+    desk.upload("ebooks/guide.md", ebook_file("Ny titel", cta_label="Hent bogen"))
+    ebook = copy_of("legeplads")
+    assert (ebook.title, ebook.cta_label) == ("Ny titel", "Hent bogen")
+    desk.remove("ebooks/guide.md")
+    assert ebooks.get_ebook("guide") is None
+    assert copy_of("legeplads") is None
+    desk.upload("ebooks/guide.md", ebook_file())
+    assert copy_of("legeplads").title == "Guide til Ballerup"
+
+
+def test_article_published_after_the_ebook_gets_the_copy(desk: Desk) -> None:
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    desk.upload("articles/legeplads.md", article_file(ebook="Guide"))
+    assert copy_of("legeplads").id == "guide"
+
+
+def test_removing_the_pdf_takes_the_ebook_offline(desk: Desk) -> None:
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    desk.upload("articles/legeplads.md", article_file(ebook="guide"))
+    assert desk.remove("ebooks/guide.pdf")["status"] == "unpublished"
+    md_report = desk.report("ebooks/guide.md")
+    assert (md_report["status"], md_report["slug"]) == ("rejected", None)
+    assert md_report["errors"][0]["field"] == "pdf"
+    assert ebooks.get_ebook("guide") is None
+    assert copy_of("legeplads") is None
+    desk.upload("ebooks/guide.pdf", PDF)
+    assert copy_of("legeplads").id == "guide"
+
+
+def test_switching_and_dropping_the_ebook_of_an_article(desk: Desk) -> None:
+    for ebook_id in ("guide", "kogebog"):
+        desk.upload(f"ebooks/{ebook_id}.pdf", PDF)
+        desk.upload(f"ebooks/{ebook_id}.md", ebook_file(ebook_id.title()))
+    desk.upload("articles/legeplads.md", article_file(ebook="guide"))
+    desk.upload("articles/legeplads.md", article_file(ebook="kogebog"))
+    assert copy_of("legeplads").id == "kogebog"
+    assert ebooks.referencing_slugs("guide") == []
+    assert ebooks.referencing_slugs("kogebog") == ["legeplads"]
+    desk.upload("ebooks/guide.md", ebook_file("Guide 2"))
+    assert copy_of("legeplads").id == "kogebog"
+    desk.upload("articles/legeplads.md", article_file())
+    assert copy_of("legeplads") is None
+    assert ebooks.referencing_slugs("kogebog") == []
+    assert "A#EBOOK" not in desk.partition("legeplads")
+
+
+def test_broken_ebook_update_keeps_the_live_ebook(desk: Desk) -> None:
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    report = desk.upload("ebooks/guide.md", b"---\ntitle: Uden beskrivelse\n---\n")
+    assert report["status"] == "rejected"
+    assert report["errors"] == [{"field": "description", "message": "this field is required"}]
+    assert ebooks.get_ebook("guide").title == "Guide til Ballerup"
+
+
+def test_ebook_id_is_owned_by_its_first_file(desk: Desk) -> None:
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    report = desk.upload("ebooks/Guide.md", ebook_file("Anden"))
+    assert report["status"] == "rejected"
+    assert "ebooks/guide.md" in report["errors"][0]["message"]
+    assert ebooks.get_ebook("guide").title == "Guide til Ballerup"
+
+
+def test_other_files_in_ebooks_are_ignored_with_a_reason(desk: Desk) -> None:
+    report = desk.upload("ebooks/forside.jpg", b"\xff\xd8\xff")
+    assert report["status"] == "ignored"
+    assert "ebooks/<id>.md" in report["errors"][0]["message"]
+
+
+def test_duplicate_ebook_event_repairs_copies(desk: Desk) -> None:
+    desk.upload("articles/legeplads.md", article_file(ebook="guide"))
+    desk.upload("ebooks/guide.pdf", PDF)
+    record = desk.put("ebooks/guide.md", ebook_file())
+    desk.send(record)
+    desk.dynamodb.delete_item(
+        TableName=desk.table, Key={"PK": {"S": "ARTICLE#legeplads"}, "SK": {"S": "A#EBOOK"}}
+    )
+    assert desk.send(record) == []
+    assert copy_of("legeplads").id == "guide"
