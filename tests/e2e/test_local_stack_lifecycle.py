@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.local.stack import CONTENT_DIR
 from infra.template.reading import TEMPLATE_PATH
 
 pytestmark = pytest.mark.slow
@@ -100,7 +101,7 @@ def seed(tmp_path: Path) -> Path:
     (root / "articles").mkdir(parents=True)
     (root / "ebooks").mkdir()
     for slug in ARTICLES:
-        shutil.copy(REPO / "infra" / "content" / "articles" / f"{slug}.md", root / "articles")
+        shutil.copy(CONTENT_DIR / "articles" / f"{slug}.md", root / "articles")
     return root
 
 
