@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from newsdesk.api import ebooks, problems
 from newsdesk.api.fastpath import CORS_EXPOSE_HEADERS
 from newsdesk.api.problems import Problem
-from newsdesk.api.routes import articles
+from newsdesk.api.routes import articles, navigation
 from newsdesk.config import settings
 
 
@@ -23,6 +23,7 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     app.include_router(articles.router)
+    app.include_router(navigation.router)
     app.include_router(ebooks.router)
     origins = settings().cors_allowed_origins
     if origins:
