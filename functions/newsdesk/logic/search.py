@@ -27,6 +27,10 @@ MAX_RESULTS = 50
 # still make the cut.
 SHORTLIST = 100
 TITLE_BONUS = 1.0
+# Scores are compared to two decimals: weights computed with the statistics of different
+# moments (an article weighed when it was published) differ in the third for the same text,
+# and such articles are equally relevant, so the newer one goes first.
+SCORE_DECIMALS = 2
 
 type Postings = Callable[[str, int], list[tuple[str, float]]]
 type Statistics = Callable[[Iterable[str]], tuple[int, dict[str, int]]]
@@ -78,7 +82,7 @@ def rank(
             continue  # unpublished since it was posted
         in_title = set(stems(teaser.title)) & set(terms)
         score = sum(weights.values()) + sum(idfs[t] * TITLE_BONUS for t in in_title)
-        hits.append(Hit(teaser, round(score, 6), len(in_title)))
+        hits.append(Hit(teaser, round(score, SCORE_DECIMALS), len(in_title)))
     hits.sort(key=lambda h: (-h.score, -h.teaser.published_at.timestamp(), h.teaser.slug))
     return hits
 
