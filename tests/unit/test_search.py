@@ -21,6 +21,7 @@ POSTINGS = {
     "vejarbejd": [("gammel", 0.5), ("ny", 0.5)],
     "ringvej": [("ny", 0.3), ("gammel", 0.3), ("forsvundet", 0.9)],
 }
+TAGS = {"parkering": [("gammel", 1.0)], "grønne områder": [("broed", 1.0)]}
 
 
 class Index:
@@ -33,9 +34,14 @@ class Index:
         self.calls.append(f"postings:{stem}")
         return POSTINGS.get(stem, [])[:limit]
 
-    def statistics(self, stems: Iterable[str]) -> tuple[int, dict[str, int]]:
+    def tags(self, label: str, limit: int) -> list[tuple[str, float]]:
+        self.calls.append(f"tag:{label}")
+        return TAGS.get(label, [])[:limit]
+
+    def statistics(self, stems: Iterable[str], labels: Iterable[str]) -> tuple[int, dict[str, int]]:
         self.calls.append("statistics")
-        return 100, {s: len(POSTINGS.get(s, [])) for s in stems}
+        frequencies = {f"w:{s}": len(POSTINGS.get(s, [])) for s in stems}
+        return 100, frequencies | {f"t:{label}": len(TAGS.get(label, [])) for label in labels}
 
     def teasers(self, slugs: Iterable[str]) -> dict[str, Teaser]:
         wanted = list(slugs)
@@ -44,20 +50,31 @@ class Index:
 
     def search(self, query: str) -> list[str]:
         hits = engine.search(
-            engine.query_terms(query),
-            postings=self.postings,
+            engine.analyse_query(query),
+            term_postings=self.postings,
+            tag_postings=self.tags,
             statistics=self.statistics,
             teasers=self.teasers,
         )
         return [h.teaser.slug for h in hits]
 
 
-def test_query_terms_use_the_related_analysis() -> None:
-    assert engine.query_terms("Boligforeningerne og boligforeningen") == ["boligforening"]
-    assert engine.query_terms("og i på det som") == []
-    assert len(engine.query_terms(" ".join(f"ord{chr(97 + i)}x" for i in range(20)))) == (
-        engine.MAX_TERMS
+def test_queries_use_the_related_analysis_and_name_tags() -> None:
+    query = engine.analyse_query("Boligforeningerne og boligforeningen")
+    assert query.terms == ("boligforening",)
+    assert query.tags == (
+        "boligforeningerne og boligforeningen",
+        "boligforeningerne",
+        "boligforeningen",
     )
+    assert engine.analyse_query("S-tog, sporarbejde!").tags == (
+        "s-tog sporarbejde",
+        "s-tog",
+        "sporarbejde",
+    )
+    assert engine.analyse_query("og i på det som") == engine.Query((), ())
+    many = engine.analyse_query(" ".join(f"ord{chr(97 + i)}x" for i in range(20)))
+    assert len(many.terms) == len(many.tags) == engine.MAX_TERMS
 
 
 def test_a_title_hit_outranks_a_stronger_body_hit() -> None:
@@ -66,6 +83,11 @@ def test_a_title_hit_outranks_a_stronger_body_hit() -> None:
 
 def test_equal_relevance_favours_the_newer_article_and_unpublished_drop_out() -> None:
     assert Index().search("vejarbejdet ringvejen") == ["ny", "gammel"]
+
+
+def test_a_tag_counts_like_a_title_word() -> None:
+    assert Index().search("ringvejen parkering") == ["gammel", "ny"]
+    assert Index().search("Grønne områder") == ["broed"]
 
 
 def test_stopwords_alone_cost_nothing() -> None:
@@ -82,6 +104,10 @@ def test_work_is_bounded_by_the_query_not_the_corpus() -> None:
         "postings:vejarbejd",
         "postings:ringvej",
         "postings:ballerup",
+        "tag:vejarbejdet på ringvejen i ballerup",
+        "tag:vejarbejdet",
+        "tag:ringvejen",
+        "tag:ballerup",
         "teasers:3",
     ]
 

@@ -47,12 +47,12 @@ def read_author(slug: str) -> AuthorPage:
     )
 
 
-def _offset(terms: list[str], cursor: str | None) -> int:
+def _offset(query: engine.Query, cursor: str | None) -> int:
     """Where a page starts; a cursor of another query (or a forged one) is the 400 problem."""
     if not cursor:
         return 0
     try:
-        start = decode_cursor(_SEARCH_LIST + " ".join(terms), cursor)
+        start = decode_cursor(_SEARCH_LIST + query.key, cursor)
         offset = int(start["offset"]["S"]) if set(start) == {"offset"} else -1
     except (InvalidCursorError, ValueError) as error:
         raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error
@@ -63,14 +63,14 @@ def _offset(terms: list[str], cursor: str | None) -> int:
 
 def read_search(query: str, *, limit: int, cursor: str | None) -> SearchPage:
     """One page of the best hits for `query`; stopwords alone find nothing (and cost nothing)."""
-    terms = engine.query_terms(query)
-    offset = _offset(terms, cursor)
-    hits = engine.search(terms)
+    analysed = engine.analyse_query(query)
+    offset = _offset(analysed, cursor)
+    hits = engine.search(analysed)
     end = offset + limit
     return SearchPage(
         items=[hit.teaser for hit in hits[offset:end]],
         next_cursor=(
-            encode_cursor(_SEARCH_LIST + " ".join(terms), {"offset": {"S": str(end)}})
+            encode_cursor(_SEARCH_LIST + analysed.key, {"offset": {"S": str(end)}})
             if end < len(hits)
             else None
         ),

@@ -18,7 +18,7 @@ from newsdesk.dal.articles import TEASER_FIELDS, teaser_from_item
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import from_dynamo
 from newsdesk.models import Teaser
-from newsdesk.related_records import TERM_PREFIX
+from newsdesk.related_records import TAG_PREFIX, TERM_PREFIX
 
 _BATCH_GET = 100
 _RETRY_PAUSE = 0.02
@@ -31,14 +31,18 @@ def term_postings(stem: str, limit: int) -> list[tuple[str, float]]:
     return related_index.DynamoPostings().postings(TERM_PREFIX + stem, limit)
 
 
-def term_statistics(stems: Iterable[str]) -> tuple[int, dict[str, int]]:
-    """Number of indexed articles and each stem's document frequency (one BatchGetItem)."""
-    documents, frequencies = related_index.get_stats(TERM_PREFIX + stem for stem in stems)
-    return documents, {
-        feature.removeprefix(TERM_PREFIX): df
-        for feature, df in frequencies.items()
-        if feature.startswith(TERM_PREFIX)
-    }
+def tag_postings(label: str, limit: int) -> list[tuple[str, float]]:
+    """(article slug, weight) of articles tagged `label` (normal form), strongest first."""
+    return related_index.DynamoPostings().postings(TAG_PREFIX + label, limit)
+
+
+def statistics(stems: Iterable[str], labels: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """Number of indexed articles and document frequencies (one BatchGetItem).
+
+    Keys of the answer: "w:<stem>" and "t:<label>", as in the related index.
+    """
+    features = [TERM_PREFIX + s for s in stems] + [TAG_PREFIX + label for label in labels]
+    return related_index.get_stats(features)
 
 
 # --- Articles ------------------------------------------------------------------------------
