@@ -156,6 +156,15 @@ def print_figures(figures: list[Figures], queries: int) -> None:
             f"{f.items_read / base.items_read:>10.2f}x {f.corpus / base.corpus:>12.1f}x "
             f"{f.scan_items_read:>14} {f.seconds:>6.0f}"
         )
+    if len(figures) > 1:
+        small, large = figures[-2], figures[-1]
+        print(
+            f"  {small.corpus:,} → {large.corpus:,} articles ({large.corpus / small.corpus:.1f}×): "
+            f"items read per query {small.items_read:.1f} → {large.items_read:.1f} "
+            f"({large.items_read / small.items_read:.2f}×), requests {small.calls:.1f} → "
+            f"{large.calls:.1f} ({large.calls / small.calls:.2f}×), a search without an index "
+            f"{large.scan_items_read / small.scan_items_read:.1f}×"
+        )
     print(
         "  P@5: precision@5 (a query with n < 5 answers scores at most n/5: see 'ideal'); "
         "naive: substring match, newest first;\n  no-index reads: items a search without "
