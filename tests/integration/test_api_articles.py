@@ -71,7 +71,9 @@ def test_teaser_has_contract_fields(client: TestClient, corpus: list[str]) -> No
         "subtitle",
         "summary",
         "category",
+        "category_slug",
         "tags",
+        "tag_slugs",
         "author",
         "reading_minutes",
         "published_at",
@@ -80,7 +82,10 @@ def test_teaser_has_contract_fields(client: TestClient, corpus: list[str]) -> No
         "name": "Asta Petersen",
         "first_name": "Asta",
         "last_name": "Petersen",
+        "slug": "asta-petersen",
     }
+    assert teaser["category_slug"] == "bolig"
+    assert teaser["tag_slugs"] == ["faellesskab"]
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "!!!", "eyJQSyI6MX0.abc", "a" * 2000, "."])

@@ -105,6 +105,7 @@ def corpus(aws: dict[str, Any]) -> Iterator[Corpus]:
             store.list_teasers(category="Bolig", limit=1),
             store.list_teasers(tag="Fællesskab", limit=1),
             store.list_teasers(tag="Fællesskab", category="Bolig", limit=1),
+            store.list_teasers(author="asta-petersen", limit=1),
         )
         if page.next_cursor
     ]
@@ -230,6 +231,7 @@ def _params(corpus: Corpus) -> st.SearchStrategy[tuple[str, str]]:
         st.tuples(st.just("limit"), limits),
         st.tuples(st.just("category"), labels),
         st.tuples(st.just("tag"), labels),
+        st.tuples(st.just("author"), st.one_of(st.just("asta-petersen"), labels)),
         st.tuples(st.just("cursor"), cursors),
         st.tuples(st.sampled_from(["utm_source", "Limit", "fbclid"]), _TEXT),
     )

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request, Response
 from newsdesk.api import ebooks, problems
 from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
 from newsdesk.api.problems import Problem
-from newsdesk.api.routes import articles
+from newsdesk.api.routes import articles, navigation
 
 OPENAPI_PATH = "/openapi.json"
 
@@ -32,6 +32,7 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     app.include_router(articles.router)
+    app.include_router(navigation.router)
     app.include_router(ebooks.router)
     _register_problem_schema(app)
     _serve_openapi(app)

@@ -108,7 +108,9 @@ def _list_parameters(query: str) -> dict[str, Any]:
     if len(given) != len(pairs):
         raise _Unanswerable
     category, tag, cursor = given.get("category"), given.get("tag"), given.get("cursor")
-    if any(len(text) > LABEL_MAX_LENGTH for text in (category or "", tag or "")) or (
+    author = given.get("author")
+    labels = (category or "", tag or "", author or "")
+    if any(len(text) > LABEL_MAX_LENGTH for text in labels) or (
         len(cursor or "") > CURSOR_MAX_LENGTH
     ):
         raise _Unanswerable
@@ -118,6 +120,7 @@ def _list_parameters(query: str) -> dict[str, Any]:
     return {
         "category": category,
         "tag": tag,
+        "author": author,
         "limit": LIMIT_DEFAULT if limit is None else int(limit),
         "cursor": cursor,
     }
