@@ -111,9 +111,15 @@ def decode_text(data: bytes) -> str:
 def too_large_message(size: int) -> str:
     """The size refusal, with both numbers an editor needs."""
     return (
-        f"Filen fylder {size:,} bytes; grænsen er {MAX_SOURCE_BYTES:,} bytes. "
-        "Gør teksten kortere, eller del den op i flere artikler."
-    ).replace(",", ".")
+        f"Filen fylder {_danish_number(size)} bytes; grænsen er "
+        f"{_danish_number(MAX_SOURCE_BYTES)} bytes. Gør teksten kortere, eller del den op i "
+        "flere artikler."
+    )
+
+
+def _danish_number(number: int) -> str:
+    """1000000 → "1.000.000" (Danish thousands separator)."""
+    return f"{number:,}".replace(",", ".")
 
 
 # YAML
@@ -170,12 +176,12 @@ class _FrontMatterLoader(yaml.SafeLoader):
         digits = sum(char.isdigit() for char in str(node.value))
         if digits > MAX_NUMBER_DIGITS:
             raise _Refusal(f"tallet har {digits} cifre; det er for langt", _line(node))
-        return int(super().construct_yaml_int(node))  # type: ignore[misc]
+        return int(super().construct_yaml_int(node))
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         if len(str(node.value)) > 40:
             raise _Refusal("tallet er for langt", _line(node))
-        value = float(super().construct_yaml_float(node))  # type: ignore[misc]
+        value = float(super().construct_yaml_float(node))
         if not math.isfinite(value):
             raise _Refusal(
                 f"'{node.value}' er ikke et tal, der kan bruges; skriv en tekst i anførselstegn",
@@ -186,11 +192,11 @@ class _FrontMatterLoader(yaml.SafeLoader):
 
 _FrontMatterLoader.add_constructor(
     "tag:yaml.org,2002:int",
-    _FrontMatterLoader.construct_yaml_int,  # type: ignore[arg-type]
+    _FrontMatterLoader.construct_yaml_int,
 )
 _FrontMatterLoader.add_constructor(
     "tag:yaml.org,2002:float",
-    _FrontMatterLoader.construct_yaml_float,  # type: ignore[arg-type]
+    _FrontMatterLoader.construct_yaml_float,
 )
 
 # PyYAML's own wording → what an editor should look for (first match wins).
@@ -203,7 +209,10 @@ _YAML_HINTS: tuple[tuple[str, str], ...] = (
     ("expected ',' or '}'", "feltet der begynder her, er ikke lukket rigtigt med }"),
     ("while parsing a flow sequence", "listen der begynder her, er ikke lukket med ]"),
     ("while parsing a flow mapping", "feltet der begynder her, er ikke lukket med }"),
-    ("did not find expected key", "indrykningen passer ikke: ret mellemrummene i starten af linjen"),
+    (
+        "did not find expected key",
+        "indrykningen passer ikke: ret mellemrummene i starten af linjen",
+    ),
     ("expected <block end>", "indrykningen passer ikke: ret mellemrummene i starten af linjen"),
     ("did not find expected '-'", "indrykningen passer ikke i listen"),
     ("found undefined tag handle", "et '!' i starten af en værdi: sæt teksten i anførselstegn"),
@@ -234,28 +243,26 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         raise refuse(
             "front_matter",
-            f"Front matter (felterne mellem '---'-linjerne) fylder over {MAX_FRONT_MATTER_BYTES:,}"
-            " bytes; hold den til felterne og læg teksten efter den afsluttende '---'.".replace(
-                ",", "."
-            ),
+            "Front matter (felterne mellem '---'-linjerne) fylder over "
+            f"{_danish_number(MAX_FRONT_MATTER_BYTES)} bytes; hold den til felterne og læg "
+            "teksten efter den afsluttende '---'.",
         )
     try:
         loaded = yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader subclass
     except _Refusal as error:
-        line = error.line + first_line - 1
-        raise refuse("front_matter", f"Linje {line}: {error.message}.") from error
+        raise refuse(
+            "front_matter", f"Linje {error.line + first_line - 1}: {error.message}."
+        ) from error
     except yaml.MarkedYAMLError as error:
-        hint, line = _yaml_problem(error)
-        where = f"Linje {line + first_line - 1}: " if line is not None else ""
+        hint, problem_line = _yaml_problem(error)
+        where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
         raise refuse("front_matter", f"{where}ugyldig YAML: {hint}.") from error
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         raise refuse("front_matter", "Ugyldig YAML i front matter.") from error
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise refuse(
-            "front_matter", "Front matter skal bestå af linjer på formen `felt: værdi`."
-        )
+        raise refuse("front_matter", "Front matter skal bestå af linjer på formen `felt: værdi`.")
     return {str(k): v for k, v in loaded.items()}
 
 
@@ -311,12 +318,12 @@ def _json_depth_problem(text: str) -> int | None:
         return None
     depth = 0
     for match in _JSON_TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
+        bracket = match.group()
+        if bracket in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 return text.count("\n", 0, match.start()) + 1
-        elif token in "]}":
+        elif bracket in "]}":
             depth -= 1
     return None
 
@@ -350,16 +357,16 @@ def _no_constant(name: str) -> float:
 
 
 _JSON_HINTS = {
-    "Unterminated string starting at": "teksten der begynder her, mangler sit afsluttende \"",
+    "Unterminated string starting at": 'teksten der begynder her, mangler sit afsluttende "',
     "Expecting ',' delimiter": "der mangler et komma mellem to værdier",
     "Expecting property name enclosed in double quotes": (
-        'feltnavne skal stå i dobbelte anførselstegn (og der må ikke stå komma efter det sidste)'
+        "feltnavne skal stå i dobbelte anførselstegn (og der må ikke stå komma efter det sidste)"
     ),
     "Expecting ':' delimiter": "der mangler et kolon efter feltnavnet",
     "Expecting value": "der mangler en værdi (eller der står et komma for meget)",
     "Extra data": "der står mere efter det afsluttende }",
     "Invalid control character": (
-        "teksten der begynder her, fortsætter over et linjeskift: mangler der et afsluttende \"?"
+        'teksten der begynder her, fortsætter over et linjeskift: mangler der et afsluttende "?'
         " (et linjeskift inde i en tekst skrives \\n)"
     ),
     "Invalid \\escape": "ugyldig \\-sekvens i en tekst",
@@ -401,8 +408,8 @@ def load_json_object(text: str) -> dict[str, Any]:
         column = position - text.rfind("\n", 0, position)
         raise refuse("file", f"Linje {line}, kolonne {column}: ugyldig JSON: {hint}.") from error
     except _JsonRefusal as error:
-        line = _duplicate_line(text, error.key) if error.key is not None else None
-        where = f"Linje {line}: ugyldig" if line else "Ugyldig"
+        duplicate = _duplicate_line(text, error.key) if error.key is not None else None
+        where = f"Linje {duplicate}: ugyldig" if duplicate else "Ugyldig"
         raise refuse("file", f"{where} JSON: {error}.") from error
     except (RecursionError, ValueError) as error:
         raise refuse("file", "Ugyldig JSON.") from error

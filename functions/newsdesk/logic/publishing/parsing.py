@@ -18,7 +18,6 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -69,9 +68,7 @@ MAX_BODY_HTML_BYTES = 350_000
 MAX_TAGS = 20
 # Dates and times given without an offset are the magazine's local time.
 NEWSROOM_ZONE = ZoneInfo("Europe/Copenhagen")
-_TIME_HINT = (
-    "skriv en dato (2026-11-20) eller en dato og et klokkeslæt (2026-11-20T08:00:00+01:00)"
-)
+_TIME_HINT = "skriv en dato (2026-11-20) eller en dato og et klokkeslæt (2026-11-20T08:00:00+01:00)"
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional formatting
 # characters that can make a title read differently from what it is (Trojan Source).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -163,15 +160,15 @@ def _author(value: object) -> Author:
     if isinstance(value, dict):
         unknown = sorted(str(k) for k in value if k not in {"first_name", "last_name"})
         if unknown:
-            raise ValueError(
-                f"ukendt felt {', '.join(unknown)}; brug first_name og last_name"
-            )
+            raise ValueError(f"ukendt felt {', '.join(unknown)}; brug first_name og last_name")
         first = _name_part(value.get("first_name"), "first_name")
         last = _name_part(value.get("last_name"), "last_name")
         if len(first) + len(last) > 100:
             raise ValueError("navnet er for langt: højst 100 tegn")
         return Author.from_parts(first, last)
-    raise ValueError('skriv forfatteren som "Fornavn Efternavn" eller {first_name: …, last_name: …}')
+    raise ValueError(
+        'skriv forfatteren som "Fornavn Efternavn" eller {first_name: …, last_name: …}'
+    )
 
 
 def _lowercase(value: object) -> object:
@@ -225,9 +222,7 @@ class ArticleFields(BaseModel):
     author: Annotated[Author, BeforeValidator(_author)]
     published_at: Annotated[AwareDatetime, BeforeValidator(_aware_time)] | None = None
     slug: Line | None = None
-    reading_minutes: Annotated[int, BeforeValidator(_plain_int), Field(ge=1, le=600)] | None = (
-        None
-    )
+    reading_minutes: Annotated[int, BeforeValidator(_plain_int), Field(ge=1, le=600)] | None = None
     status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
     ebook: Line | None = None
     # Pinned related articles: validated where they are used (related pins), passed by here.
@@ -261,8 +256,8 @@ _DANISH: dict[str, Callable[[dict[str, Any]], str]] = {
     "int_type": lambda _: "skal være et helt tal",
     "greater_than_equal": lambda ctx: f"skal være mindst {ctx.get('ge')}",
     "less_than_equal": lambda ctx: f"må højst være {ctx.get('le')}",
-    "literal_error": lambda ctx: (
-        f"skal være {ctx.get('expected', '')}".replace("'", "").replace(" or ", " eller ")
+    "literal_error": lambda ctx: f"skal være {ctx.get('expected', '')}".replace("'", "").replace(
+        " or ", " eller "
     ),
     "timezone_aware": lambda _: _TIME_HINT,
 }
