@@ -513,7 +513,7 @@ def test_transient_aws_errors_raise_for_lambda_to_retry_and_report_failed(desk: 
     assert desk.upload("articles/legeplads.md", article_file())["status"] == "published"
     record = desk.put("articles/legeplads.md", article_file(title="Ny titel"))
     desk.dynamodb.delete_table(TableName=desk.table)
-    with pytest.raises(PublishFailedError, match="articles/legeplads.md"):
+    with pytest.raises(PublishFailedError, match=r"articles/legeplads\.md"):
         desk.send(record)
     # The older `published` report no longer stands for the newer upload.
     report = desk.report("articles/legeplads.md")

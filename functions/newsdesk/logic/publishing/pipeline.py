@@ -90,8 +90,8 @@ def is_newer(candidate: str, applied: str | None) -> bool:
     return applied is None or sequencer_order(candidate) > sequencer_order(applied)
 
 
-def _rejected(errors: list[FieldError], *, claim: str | None = None) -> Decision:
-    return Decision(Outcome("rejected", errors), sets_live=False, claim=claim)
+def _rejected(errors: list[FieldError]) -> Decision:
+    return Decision(Outcome("rejected", errors), sets_live=False)
 
 
 # An exception while parsing is a property of the file and our code, never of AWS: retrying
@@ -280,7 +280,7 @@ class Publisher:
                 f"slug'en '{article.slug}' bruges allerede af {owner}. Vælg en anden `slug`, "
                 "eller slet eller afpublicér den anden fil: så udgives denne automatisk",
             )
-            return _rejected([taken], claim=article.slug)
+            return Decision(Outcome("rejected", [taken]), False, None, source, claim=article.slug)
         operations: list[store.Operation] = []
         if live is not None and live != article.slug:
             current = self.storage.partition(keys.article_pk(live))
