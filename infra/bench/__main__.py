@@ -22,6 +22,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.imports",
     "infra.bench.package_size",
     "infra.bench.related",
+    "infra.bench.capacity",
     "infra.bench.hostile_uploads",
 )
 

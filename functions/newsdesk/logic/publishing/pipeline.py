@@ -29,6 +29,7 @@ from newsdesk.dal import ebooks, keys
 from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
+from newsdesk.logic import freshness
 from newsdesk.logic.publishing.loading import too_large_message
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
@@ -245,6 +246,7 @@ class Publisher:
         operations = list(decision.operations) if decision.sets_live else []
         operations += _claim_operations(previous, state, decision.source)
         self.storage.transact([store.put_source_state(state, previous), *operations])
+        freshness.written(operations)
         return report
 
     # Articles
@@ -453,6 +455,7 @@ class Publisher:
                 self.storage.transact([guard, write])
             except store.WriteConflict:
                 continue  # the article changed meanwhile; its own publish sets its copy
+            freshness.written([write])
 
 
 def _handed_over(decision: Decision, previous_owner: str) -> Decision:
