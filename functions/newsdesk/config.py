@@ -35,9 +35,13 @@ class Settings(BaseModel):
     table_name: NonBlank = Field(alias="TABLE_NAME")
     content_bucket: NonBlank = Field(alias="CONTENT_BUCKET")
     words_per_minute: int = Field(default=200, alias="WORDS_PER_MINUTE", ge=50, le=1000)
-    cors_allowed_origins: tuple[str, ...] = Field(default=(), alias="CORS_ALLOWED_ORIGINS")
     ses_sender: str = Field(default="", alias="SES_SENDER")
-    ebook_token_parameter: str = Field(default="", alias="EBOOK_TOKEN_PARAMETER")
+    # ARN (or name) of the Secrets Manager secret holding the e-book link key.
+    ebook_token_secret: str = Field(default="", alias="EBOOK_TOKEN_SECRET")
+    # Empty: no CDN in front (local stack, tests), so no viewer address is trusted.
+    origin_verify_secret: str = Field(default="", alias="ORIGIN_VERIFY_SECRET")
+    # Empty: no CDN, nothing to invalidate (local stack, tests).
+    cdn_distribution_id: str = Field(default="", alias="CDN_DISTRIBUTION_ID")
     # Empty (the template's default): links use API Gateway's own domain.
     public_api_url: str = Field(default="", alias="PUBLIC_API_URL")
     api_base_path: str = Field(default="/", alias="API_BASE_PATH", pattern=r"^/")
@@ -52,14 +56,6 @@ class Settings(BaseModel):
     ebook_page_url: str = Field(default="", alias="EBOOK_PAGE_URL")
     # Local stack only: sent mail is written here as .eml files instead of SES.
     outbox_dir: str | None = Field(default=None, alias="OUTBOX_DIR")
-
-    @field_validator("cors_allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        """The template joins the CorsAllowedOrigins list with commas."""
-        if isinstance(value, str):
-            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
-        return value
 
     @field_validator("ebook_page_url")
     @classmethod

@@ -24,18 +24,12 @@ GLOBALS = {"TABLE_NAME": "newsdesk-dev-table", "CONTENT_BUCKET": "newsdesk-dev-c
 
 def declared_environment(logical_id: str) -> dict[str, str]:
     """The function's variables as the template declares them, parameters at their defaults."""
-    resolver = Resolver(
-        refs={
-            "Table": GLOBALS["TABLE_NAME"],
-            "GoLiveScheduleGroup": "newsdesk-dev-go-live",
-            # pragma: allowlist nextline secret
-            "PreviewTokenSecret": "arn:aws:secretsmanager:eu-north-1:1:secret:p",
-        },
-        attributes={
-            ("GoLiveSchedulerRole", "Arn"): "arn:aws:iam::123456789012:role/scheduler",
-            ("PublishDeadLetterQueue", "Arn"): "arn:aws:sqs:eu-north-1:123456789012:dlq",
-        },
-    )
+    refs = {"Table": GLOBALS["TABLE_NAME"], "CdnDistribution": "", "OriginVerifySecret": ""}
+    resolver = Resolver(refs=refs | {"EbookTokenSecret": "arn:aws:secretsmanager:e"})
+    resolver.refs["GoLiveScheduleGroup"] = "newsdesk-dev-go-live"
+    resolver.refs["PreviewTokenSecret"] = "arn:aws:secretsmanager:p"  # pragma: allowlist secret
+    resolver.attributes[("GoLiveSchedulerRole", "Arn")] = "arn:aws:iam::1:role/scheduler"
+    resolver.attributes[("PublishDeadLetterQueue", "Arn")] = "arn:aws:sqs:eu-north-1:1:dlq"
     return {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()
@@ -97,12 +91,10 @@ def test_values_are_parsed_as_the_template_writes_them() -> None:
     settings = Settings.from_env(
         GLOBALS
         | {
-            "CORS_ALLOWED_ORIGINS": "https://a.dk, https://b.dk,",
             "PUBLIC_API_URL": "https://api.example.dk/",
             "OUTBOX_DIR": "",
         }
     )
-    assert settings.cors_allowed_origins == ("https://a.dk", "https://b.dk")
     assert settings.public_api_url == "https://api.example.dk"
     assert settings.outbox_dir is None
     assert settings.api_base_path == "/"

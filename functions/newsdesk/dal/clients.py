@@ -13,12 +13,12 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_ssm import SSMClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
@@ -42,9 +42,15 @@ def sesv2() -> SESV2Client:
 
 
 @cache
-def ssm() -> SSMClient:
-    """The SSM client behind the cached Powertools parameter provider."""
-    return boto3.client("ssm", config=_CONFIG)
+def secretsmanager() -> SecretsManagerClient:
+    """The Secrets Manager client behind the cached Powertools secrets provider."""
+    return boto3.client("secretsmanager", config=_CONFIG)
+
+
+@cache
+def cloudfront() -> CloudFrontClient:
+    """The CloudFront client that invalidates changed paths at the edge."""
+    return boto3.client("cloudfront", config=_CONFIG)
 
 
 @cache
@@ -53,17 +59,11 @@ def scheduler() -> EventBridgeSchedulerClient:
     return boto3.client("scheduler", config=_CONFIG)
 
 
-@cache
-def secretsmanager() -> SecretsManagerClient:
-    """The Secrets Manager client behind the cached Powertools secrets provider."""
-    return boto3.client("secretsmanager", config=_CONFIG)
-
-
 def reset() -> None:
     """Forget cached clients (tests switch endpoints and mocks between cases)."""
     dynamodb.cache_clear()
     s3.cache_clear()
     sesv2.cache_clear()
-    ssm.cache_clear()
-    scheduler.cache_clear()
     secretsmanager.cache_clear()
+    cloudfront.cache_clear()
+    scheduler.cache_clear()

@@ -3,7 +3,9 @@
 Item layout (README.md, "Table design"):
 - source state: PK `SOURCE#<key>`, SK `S#STATE` — for one uploaded key, the S3 sequencers of
   the newest event and of the newest event that set the live state (with its version), the
-  slug it keeps live and its last report (re-sent on duplicates).
+  slug it keeps live, its last report (re-sent on duplicates) and the slug it claims.
+- slug claim: PK `CLAIM#<slug>`, SK `<key>` — a key refused only because another key owns the
+  slug; when the owner lets go, the newest claimant is published (logic/publishing/pipeline).
 - article items are built by `newsdesk.dal.articles.article_items`; the META item names its
   owner in `source_key`, which is also the slug claim: a conditional write refuses any other key.
 Every live change is one TransactWriteItems whose first condition is "the source state is still
@@ -69,6 +71,7 @@ class SourceState:
     outcome: Item
     report: Item
     revision: int = 0
+    claimed_slug: str | None = None
 
     def item(self) -> Item:
         """The state item as stored."""
@@ -83,6 +86,7 @@ class SourceState:
             "outcome": self.outcome,
             "report": self.report,
             "revision": self.revision,
+            "claimed_slug": self.claimed_slug,
         }
 
 
@@ -107,7 +111,7 @@ def read_source(key: str, version_id: str | None, *, max_bytes: int) -> SourceOb
     try:
         response = s3().get_object(**request)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+        if _missing(error, key, request.get("VersionId")):
             return None
         raise
     size = response["ContentLength"]
@@ -130,10 +134,30 @@ def source_exists(key: str) -> bool:
     try:
         s3().head_object(Bucket=_bucket(), Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+        if _missing(error, key, None):
             return False
         raise
     return True
+
+
+def _missing(error: ClientError, key: str, version_id: str | None) -> bool:
+    """Whether a failed read means the object (or version) does not exist.
+
+    The function may list the bucket only under the upload prefixes (an `s3:prefix`
+    condition), which S3 does not apply to the implicit check behind a 404: a missing key
+    answers 403 then, so a denial is confirmed by listing exactly that key.
+    """
+    code = str(error.response.get("Error", {}).get("Code"))
+    if code in _MISSING_OBJECT:
+        return True
+    if code not in {"AccessDenied", "403"}:
+        return False
+    if version_id:
+        listed = s3().list_object_versions(Bucket=_bucket(), Prefix=key, MaxKeys=1000)
+        versions = listed.get("Versions", [])
+        return not any(v["Key"] == key and v.get("VersionId") == version_id for v in versions)
+    listed_now = s3().list_objects_v2(Bucket=_bucket(), Prefix=key, MaxKeys=1)
+    return not any(o["Key"] == key for o in listed_now.get("Contents", []))
 
 
 def report_key(key: str) -> str:
@@ -172,6 +196,7 @@ def get_source_state(key: str) -> SourceState | None:
         # The codec drops None values inside maps; a report's `slug` is null, not absent.
         report={"slug": None, **item["report"]},
         revision=item["revision"],
+        claimed_slug=item.get("claimed_slug"),
     )
 
 

@@ -107,17 +107,8 @@ def _table() -> str:
     return settings().table_name
 
 
-def get_staged(key: str) -> Staged | None:
-    """The staged version of `key` (strongly consistent), or None."""
-    response = dynamodb().get_item(
-        TableName=_table(),
-        Key={"PK": {"S": source_pk(key)}, "SK": {"S": STAGED_SK}},
-        ConsistentRead=True,
-    )
-    raw = response.get("Item")
-    if not raw:
-        return None
-    item = from_dynamo(raw)
+def staged_from_item(key: str, item: Item) -> Staged:
+    """A staged item as stored, back as a Staged."""
     return Staged(
         key=key,
         status=item["status"],
@@ -127,6 +118,17 @@ def get_staged(key: str) -> Staged | None:
         meta=item["meta"],
         live_at=parse_stamp(item["live_at"]) if item.get("live_at") else None,
     )
+
+
+def get_staged(key: str) -> Staged | None:
+    """The staged version of `key` (strongly consistent), or None."""
+    response = dynamodb().get_item(
+        TableName=_table(),
+        Key={"PK": {"S": source_pk(key)}, "SK": {"S": STAGED_SK}},
+        ConsistentRead=True,
+    )
+    raw = response.get("Item")
+    return staged_from_item(key, from_dynamo(raw)) if raw else None
 
 
 def next_go_live(now: datetime, grace: timedelta) -> datetime | None:

@@ -4,8 +4,11 @@ It is also the target of go-live schedules: EventBridge Scheduler invokes it wit
 `{"go_live": {"key", "sequencer", "version_id"}}` when a scheduled article's time has come.
 
 Content errors are answered by a `rejected` report and the invocation succeeds (a retry would
-not help); AWS errors raise, so Lambda retries the event and finally sends it to the
-on-failure queue. Replays are harmless: the pipeline orders events by their sequencer.
+not help). Any other error (AWS unavailable, a bug) is answered by a `failed` report for that
+upload, the other records are still processed, and then the invocation fails, so Lambda
+retries the event (a success rewrites the report) and, when retries are exhausted, sends it to
+the on-failure queue while the report keeps saying `failed`. Replays are harmless: the
+pipeline orders events by their sequencer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings, validate_at_init
 from newsdesk.dal.scheduling import GO_LIVE_EVENT
+from newsdesk.handlers.edge import invalidating_changes
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
 from newsdesk.observability import logger, metrics
 
@@ -71,22 +75,36 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         preview_base=config.public_api_url,
     )
     if GO_LIVE_EVENT in event:
-        return {"reports": go_live(publisher, event[GO_LIVE_EVENT])}
+        with invalidating_changes():
+            return {"reports": go_live(publisher, event[GO_LIVE_EVENT])}
     reports = []
+    failures: list[str] = []
     uploads = upload_events(event, config.content_bucket)
     metrics.add_metric(name="UploadEvents", unit=MetricUnit.Count, value=len(uploads))
-    for upload in uploads:
-        report = publisher.process(upload)
-        logger.info(
-            "upload processed",
-            extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
-        )
-        if report is not None:
-            reports.append(report)
-            # One EMF count per outcome (UploadsPublished, UploadsRejected, …) for dashboards.
-            metrics.add_metric(
-                name=f"Uploads{str(report['status']).capitalize()}", unit=MetricUnit.Count, value=1
+    # What the uploads changed leaves the CDN in one invalidation, even if a later one fails.
+    with invalidating_changes():
+        for upload in uploads:
+            try:
+                report = publisher.process(upload)
+            except Exception:
+                logger.exception("upload failed", extra={"key": upload.key})
+                failures.append(upload.key)
+                report = _failure_report(publisher, upload)
+            logger.info(
+                "upload processed",
+                extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
             )
+            if report is not None:
+                reports.append(report)
+                # One EMF count per outcome (UploadsPublished, UploadsRejected, …).
+                metrics.add_metric(
+                    name=f"Uploads{str(report['status']).capitalize()}",
+                    unit=MetricUnit.Count,
+                    value=1,
+                )
+    if failures:
+        # Lambda retries the whole event; records already decided are duplicates then.
+        raise PublishFailedError(f"{len(failures)} upload(s) failed: {', '.join(failures)}")
     return {"reports": reports}
 
 
@@ -98,3 +116,16 @@ def go_live(publisher: Publisher, payload: dict[str, Any]) -> list[dict[str, Any
         name="GoLivesApplied" if report else "GoLivesSuperseded", unit=MetricUnit.Count, value=1
     )
     return [report] if report is not None else []
+
+
+class PublishFailedError(RuntimeError):
+    """Some uploads of this event failed for a reason outside the files: retry the event."""
+
+
+def _failure_report(publisher: Publisher, upload: UploadEvent) -> dict[str, Any] | None:
+    """The `failed` report, if it can be written (if not, the retry and the queue remain)."""
+    try:
+        return publisher.report_failure(upload)
+    except Exception:
+        logger.exception("failure report not written", extra={"key": upload.key})
+        return None

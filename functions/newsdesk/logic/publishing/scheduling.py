@@ -85,9 +85,9 @@ def go_live_payload(staged: Staged) -> dict[str, Any]:
     return {"key": staged.key, "sequencer": staged.sequencer, "version_id": staged.version_id}
 
 
-def sync_schedule(key: str, target_arn: str) -> None:
-    """Make the key's schedule match its stored state: at `live_at` if scheduled, else none."""
-    staged = scheduling.get_staged(key)
+def sync_schedule(key: str, staged: Staged | None, target_arn: str) -> None:
+    """Make the key's schedule match its staged state (read after the commit): at `live_at`
+    if scheduled, else none."""
     if staged is not None and staged.live_at is not None:
         scheduling.put_schedule(key, staged.live_at, go_live_payload(staged), target_arn)
     else:

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from newsdesk.dal import related as store
+from newsdesk.logic import freshness
 from newsdesk.logic.related.candidates import candidate_pool, caps_for
 from newsdesk.logic.related.profile import analyse, posting_features, weigh
 from newsdesk.logic.related.scoring import KEPT, WEIGHTS, entry, ranked, score, top
@@ -106,9 +107,16 @@ def _update(slug: str, merge: Merge, known: store.ListState | None) -> list[Entr
         if known is not None and entries == current:
             return None
         if store.save_list(slug, entries, known):
+            if known is None or _teasers(entries) != _teasers(current):
+                freshness.teasers_changed(slug)  # the page shows other teasers now
             return entries
         known = store.get_list(slug)
     raise ListConflictError(f"related list of {slug!r} kept changing")
+
+
+def _teasers(entries: list[Entry]) -> list[object]:
+    """What the article's page shows of a kept list."""
+    return [e.teaser for e in entries[:SHOWN]]
 
 
 def _rebuild(owner: Profile, documents: int, *, exclude: str = "") -> None:
