@@ -17,7 +17,8 @@ re-reads and decides again.
 
 Drafts and articles whose `published_at` lies ahead set the live state too (nothing live),
 and stage their rendered version for a preview link; scheduling decisions, the staged items
-and the go-live schedule live in `newsdesk.logic.publishing.scheduling` (ADR 0014).
+and the go-live schedule live in `newsdesk.logic.publishing.scheduling`
+(docs/adr/0009-scheduled-publishing.md).
 """
 
 from __future__ import annotations
