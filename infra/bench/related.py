@@ -31,7 +31,8 @@ from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.handlers.related import handler
 from newsdesk.logic.publishing.parsing import parse_article
 from newsdesk.logic.related.recompute import recompute
-from newsdesk.logic.related.scoring import top
+from newsdesk.logic.related.maintenance import corpus_stats
+from newsdesk.logic.related.scoring import select
 from newsdesk.models import Article, Author
 from newsdesk.related_records import SHOWN
 
@@ -547,10 +548,11 @@ def _recall(sample: list[str], everyone: list[str]) -> float:
     """Recall@4 of the stored shown lists against brute force over every profile."""
     profiles = related_store.get_profiles(everyone)
     others = list(profiles.values())
+    stats = corpus_stats(others)
     lists = related_store.get_lists(sample)
     found = wanted = 0
     for slug in sample:
-        exact = {e.slug for e in top(profiles[slug], others)[:SHOWN]}
+        exact = {e.slug for e in select(profiles[slug], others, stats)}
         shown = {e.slug for e in lists[slug].entries[:SHOWN]} if slug in lists else set()
         found += len(exact & shown)
         wanted += len(exact)

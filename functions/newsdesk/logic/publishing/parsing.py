@@ -37,6 +37,8 @@ MAX_SOURCE_BYTES = 1_000_000
 # The META item must stay below DynamoDB's 400 KB item limit with room for the teaser fields.
 MAX_BODY_HTML_BYTES = 350_000
 MAX_TAGS = 20
+# Related articles an editor may pin (front matter `related`): the box shows four.
+MAX_PINNED = 4
 _BOMS = {
     b"\xff\xfe\x00\x00": "UTF-32",
     b"\x00\x00\xfe\xff": "UTF-32",
@@ -76,6 +78,8 @@ class ArticleSource:
     status: Literal["published", "draft"]
     article: Article | None = None
     ebook_id: str | None = None
+    # Slugs the editors pinned as related (front matter `related`), in their order.
+    pins: tuple[str, ...] = ()
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -270,6 +274,9 @@ class ArticleFields(BaseModel):
     reading_minutes: Annotated[int, Field(strict=True, ge=1, le=600)] | None = None
     status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
     ebook: Line | None = None
+    related: (
+        Annotated[list[Line], BeforeValidator(_tag_list), Field(max_length=MAX_PINNED)] | None
+    ) = None
     body: Annotated[str, StringConstraints(max_length=MAX_SOURCE_BYTES)]
 
 
@@ -362,6 +369,7 @@ def _article(
         ebook_id = slugify(fields.ebook)
         if not ebook_id:
             raise _refuse("ebook", "the e-book id has no letters or digits")
+    pins = _pins(fields.related or [], slug)
     body_html = render_markdown(fields.body)
     size = len(body_html.encode("utf-8"))
     if size > MAX_BODY_HTML_BYTES:
@@ -383,7 +391,21 @@ def _article(
         body_html=body_html,
         updated_at=received_at,
     )
-    return ArticleSource(status=fields.status, article=article, ebook_id=ebook_id)
+    return ArticleSource(status=fields.status, article=article, ebook_id=ebook_id, pins=pins)
+
+
+def _pins(given: list[str], slug: str) -> tuple[str, ...]:
+    """Pinned related slugs by the slug rules, in order, without repeats or the article itself."""
+    pins: list[str] = []
+    for index, text in enumerate(given):
+        pin = slugify(text)
+        if not pin:
+            raise _refuse(f"related[{index}]", "the slug has no letters or digits")
+        if pin == slug:
+            raise _refuse(f"related[{index}]", "an article cannot be related to itself")
+        if pin not in pins:
+            pins.append(pin)
+    return tuple(pins)
 
 
 def parse_article_source(

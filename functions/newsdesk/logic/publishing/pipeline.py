@@ -28,6 +28,7 @@ from newsdesk.dal import ebooks, keys
 from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
+from newsdesk.liveness import is_live
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -39,6 +40,7 @@ from newsdesk.logic.publishing.parsing import (
     parse_ebook,
     split_key,
 )
+from newsdesk.related_records import PINS_ATTRIBUTE
 
 ARTICLES_PREFIX = "articles/"
 EBOOKS_PREFIX = "ebooks/"
@@ -63,19 +65,25 @@ class Outcome:
 
     status: Status
     errors: list[FieldError] = field(default_factory=list)
+    # Published, with something the editors should know (e.g. a pinned article not live).
+    warnings: list[FieldError] = field(default_factory=list)
 
     def item(self) -> Item:
         """Stored form (in the source state)."""
-        return {
+        stored: Item = {
             "status": self.status,
             "errors": [{"field": e.field, "message": e.message} for e in self.errors],
         }
+        if self.warnings:
+            stored["warnings"] = [{"field": w.field, "message": w.message} for w in self.warnings]
+        return stored
 
     @classmethod
     def from_item(cls, item: Item) -> Outcome:
         """Back from the stored form."""
         errors = [FieldError(e["field"], e["message"]) for e in item.get("errors", [])]
-        return cls(item["status"], errors)
+        warnings = [FieldError(w["field"], w["message"]) for w in item.get("warnings", [])]
+        return cls(item["status"], errors, warnings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +114,20 @@ def is_newer(candidate: str, applied: str | None) -> bool:
 def report_document(
     key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
 ) -> Item:
-    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now."""
-    return {
+    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now.
+
+    `warnings` (same shape as `errors`) appears only when there is something to say.
+    """
+    report: Item = {
         "key": key,
         "status": outcome.status,
         "slug": live_slug,
         "errors": outcome.item()["errors"],
         "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
+    if outcome.warnings:
+        report["warnings"] = outcome.item()["warnings"]
+    return report
 
 
 def _rejected(errors: list[FieldError]) -> Decision:
@@ -248,7 +262,8 @@ class Publisher:
             operations += _unpublish_operations(event.key, live, store.article_partition(live))
         operations += _article_operations(event.key, article_items_for(event.key, parsed), target)
         operations += _ebook_copy_operations(event.key, article.slug, parsed.ebook_id, target)
-        return Decision(Outcome("published"), True, article.slug, source, operations)
+        warnings = _pin_warnings(parsed.pins)
+        return Decision(Outcome("published", [], warnings), True, article.slug, source, operations)
 
     # E-books
 
@@ -330,6 +345,21 @@ def _pdf_outcome(pdf_key: str) -> tuple[Outcome, str | None]:
     return Outcome("ignored", [waiting]), None
 
 
+def _pin_warnings(pins: tuple[str, ...]) -> list[FieldError]:
+    """A warning for each pinned related article that is not live (it is skipped until it is)."""
+    warnings = []
+    for index, pin in enumerate(pins):
+        if not is_live(store.article_partition(pin).get(keys.ARTICLE_SK)):
+            warnings.append(
+                FieldError(
+                    f"related[{index}]",
+                    f"artiklen '{pin}' er ikke udgivet; den vises som relateret, "
+                    "så snart den bliver udgivet",
+                )
+            )
+    return warnings
+
+
 def _unpublish(key: str, live: str | None, source: store.SourceObject | None) -> Decision:
     operations = _unpublish_operations(key, live, store.article_partition(live)) if live else []
     return Decision(Outcome("unpublished"), True, None, source, operations)
@@ -391,6 +421,8 @@ def article_items_for(source_key: str, parsed: ArticleSource) -> list[Item]:
     """META and tag entries, with the e-book reference and content digest on META."""
     assert parsed.article is not None
     extra: Item = {"ebook_id": parsed.ebook_id} if parsed.ebook_id else {}
+    if parsed.pins:
+        extra[PINS_ATTRIBUTE] = list(parsed.pins)
     items = article_items(parsed.article, source_key=source_key, extra=extra)
     items[0]["content_hash"] = content_hash(items)
     return items
