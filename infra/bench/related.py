@@ -30,8 +30,8 @@ from newsdesk.dal.articles import article_items, get_article, list_teasers
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.handlers.related import handler
 from newsdesk.logic.publishing.parsing import parse_article
-from newsdesk.logic.related.recompute import recompute
 from newsdesk.logic.related.maintenance import corpus_stats
+from newsdesk.logic.related.recompute import recompute
 from newsdesk.logic.related.scoring import select
 from newsdesk.models import Article, Author
 from newsdesk.related_records import SHOWN

@@ -35,6 +35,7 @@ _ENDINGS = ("erne", "ene", "en", "et", "er", "ne", "n", "r")
 PART_WEIGHT = 0.5
 # Linking letters between the parts of a Danish compound: "forening-s-liv", "børn-e-have".
 _LINKS = ("s", "e")
+_VOWELS = frozenset("aeiouyæøå")
 
 # Common Danish words that make up compounds (general vocabulary of a local magazine's
 # subjects: housing, community, culture, sport, traffic, nature, business, schools, care).
@@ -109,6 +110,10 @@ def stopwords() -> frozenset[str]:
 def stem(word: str) -> str:
     """Snowball Danish stem of one normalised word (cached: vocabularies repeat a lot)."""
     result: str = _stemmer().stemWord(word)
+    # Danish drops the e of -el/-er/-en before an ending ("cykel", "cykler", "cykle"): the
+    # stemmer keeps it in some forms only, so it is dropped everywhere ("cykl").
+    if len(result) >= 5 and result[-2:] in {"el", "er", "en"} and result[-3] not in _VOWELS:
+        result = result[:-2] + result[-1]
     return result
 
 
