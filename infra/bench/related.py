@@ -34,7 +34,7 @@ from newsdesk.logic.related.maintenance import corpus_stats
 from newsdesk.logic.related.recompute import recompute
 from newsdesk.logic.related.scoring import select
 from newsdesk.models import Article, Author
-from newsdesk.related_records import SHOWN
+from newsdesk.related_records import PINS_ATTRIBUTE, SHOWN
 
 from infra.local import patterns
 from infra.template.reading import create_table_request, load_template, resources
@@ -139,10 +139,17 @@ class Newsroom:
         self.sequence += 1
         self.pending.append(stream_record(event_name, new, old, self.sequence, self.table))
 
-    def publish(self, article: Article) -> None:
-        """Write META and tag entries (replacing a previous version) and queue their records."""
+    def publish(self, article: Article, *, pins: tuple[str, ...] = (), status: str = "") -> None:
+        """Write META and tag entries (replacing a previous version) and queue their records.
+
+        `pins` are the editors' related slugs; a `status` other than live (e.g. "scheduled")
+        stores the article as not yet live.
+        """
         before = self._partition(article.slug)
-        items = article_items(article, source_key=f"articles/{article.slug}.md")
+        extra: Item = {PINS_ATTRIBUTE: list(pins)} if pins else {}
+        if status:
+            extra["status"] = status
+        items = article_items(article, source_key=f"articles/{article.slug}.md", extra=extra)
         for item in items:
             self._client().put_item(TableName=self.table, Item=to_dynamo(item))
             old = before.get(item["SK"])
