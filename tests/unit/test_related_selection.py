@@ -37,8 +37,8 @@ def meta(slug: str, *, pins: tuple[str, ...] = (), **fields: object) -> dict[str
     values: dict[str, object] = {"subtitle": None, "summary": None, "body_html": ""}
     values.update(fields)
     extra = {PINS_ATTRIBUTE: list(pins)} if pins else None
-    item = article_items(make_article(slug, **values), source_key=f"articles/{slug}.md", extra=extra)
-    return item[0]
+    key = f"articles/{slug}.md"
+    return article_items(make_article(slug, **values), source_key=key, extra=extra)[0]
 
 
 def article(slug: str, topic: str, *, hours_ago: int = 0, **fields: object) -> Profile:

@@ -56,8 +56,8 @@ def test_words_are_always_normalised_letters(text: str) -> None:
 
 @given(DANISH_TEXT)
 def test_stems_never_contain_stopwords_or_fragments(text: str) -> None:
-    for stem in stems(text):
-        assert len(stem) >= 2 and stem.isalpha()
+    for found in stems(text):
+        assert len(found) >= 2 and found.isalpha()
 
 
 def test_compounds_split_into_known_parts() -> None:
