@@ -175,3 +175,22 @@ def test_the_same_corpus_in_any_upload_order_settles_on_the_same_lists(
     rng.shuffle(shuffled)
     assert settled_lists(shuffled, PINS) == reference
     assert all(len(shown) == SHOWN for shown in reference.values())
+
+
+def test_explain_command_says_why_each_teaser_is_there(
+    newsroom: Newsroom, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.ops.related_explain import main
+
+    publish(newsroom, *DISTRACTORS, *CLUSTER[:4])
+    owner = community("beboermoede", "Beboermøde i fælleshuset", hours_ago=2)
+    newsroom.publish(owner, pins=("derby",))
+    newsroom.deliver()
+    assert main(["--env", "beboermoede"]) == 0
+    output = capsys.readouterr().out
+    assert "1. derby" in output and "(pinned)" in output and "(similar)" in output
+    assert "stærkeste fælles ord: fælles" in output or "fællesskab" in output
+    assert "fælles tags:" in output and "boligforeninger" in output
+    assert main(["--env", "findes-ikke"]) == 0
+    assert "Ingen udgivet artikel" in capsys.readouterr().out
+    assert main(["beboermoede", "--state", "does-not-exist.json"]) == 2

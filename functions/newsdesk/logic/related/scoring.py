@@ -184,3 +184,23 @@ def beats(candidate: RankKey, entries: list[Entry]) -> bool:
     if len(entries) < SHOWN:
         return True
     return bool(ranked) and candidate < ranked[-1].rank
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why `other` is related to an article: the signals, strongest shared terms and tags."""
+
+    signals: Signals
+    terms: list[tuple[str, float]]
+    tags: list[str]
+
+
+def explain(
+    owner: Profile, other: Profile, stats: Stats, weights: Weights = WEIGHTS, top: int = 5
+) -> Explanation:
+    """The evidence behind `other`'s place in `owner`'s list (for `make related-explain`)."""
+    return Explanation(
+        signals=signals(owner, other, stats, weights),
+        terms=shared_terms(owner, other, stats, weights)[:top],
+        tags=sorted(set(owner.tags) & set(other.tags)),
+    )
