@@ -41,6 +41,8 @@ class Settings(BaseModel):
     # Empty (the template's default): links use API Gateway's own domain.
     public_api_url: str = Field(default="", alias="PUBLIC_API_URL")
     api_base_path: str = Field(default="/", alias="API_BASE_PATH", pattern=r"^/")
+    # The e-book's page on the site (`{ebook_id}` replaced); pages for dead links point there.
+    ebook_page_url: str = Field(default="", alias="EBOOK_PAGE_URL")
     # Local stack only: sent mail is written here as .eml files instead of SES.
     outbox_dir: str | None = Field(default=None, alias="OUTBOX_DIR")
 
@@ -50,6 +52,14 @@ class Settings(BaseModel):
         """The template joins the CorsAllowedOrigins list with commas."""
         if isinstance(value, str):
             return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("ebook_page_url")
+    @classmethod
+    def _page_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be empty or an absolute http(s) URL")
         return value
 
     @field_validator("public_api_url")

@@ -1,4 +1,4 @@
-"""Domain models of the public contract (DESIGN.md): what the API returns and the store keeps."""
+"""Domain models of the public contract (docs/api.md, docs/openapi.json): what the API returns."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from newsdesk.dal.ebooks import ebook_item
 from newsdesk.logic.ebooks import policy
 from newsdesk.logic.ebooks.consent import CONSENT_TEXT_VERSION
 from newsdesk.logic.ebooks.erasure import erase_reader
+from newsdesk.logic.ebooks.mailbox import normalize_email
 from newsdesk.models import Ebook
 
 from infra.local.httpapi import request_event
@@ -107,13 +108,30 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def sent_messages() -> list[Any]:
-    """What moto's SES accepted, oldest first."""
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+def sent_messages() -> list[EmailMessage]:
+    """What moto's SES accepted (raw MIME, as SES gets it), parsed, oldest first."""
+    parsed = []
+    for sent in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
+        message = email.message_from_string(sent.raw_data, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        parsed.append(message)
+    return parsed
 
 
-def links_in(body: str) -> list[str]:
-    return [html.unescape(url) for url in re.findall(r'href="([^"]+)"', body)]
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def links_in(message: EmailMessage) -> list[str]:
+    return [html.unescape(url) for url in re.findall(r'href="([^"]+)"', html_of(message))]
 
 
 def request_book(
@@ -131,7 +149,7 @@ def path_of(url: str) -> str:
 def download_link(client: TestClient, address: str = READER) -> str:
     assert request_book(client, address).status_code == 202
     message = sent_messages()[-1]
-    (link,) = [u for u in links_in(message.body) if "/download?" in u]
+    (link,) = [u for u in links_in(message) if "/download?" in u]
     return path_of(link)
 
 
@@ -155,10 +173,11 @@ def test_request_mail_link_redirect_pdf(client: TestClient) -> None:
     assert response.json()["status"] == "accepted"
     assert "public" not in response.headers.get("cache-control", "")
     (message,) = sent_messages()
-    assert message.source == SENDER
-    assert message.destinations["ToAddresses"] == ["Mette.Hansen@example.dk"]
-    assert message.subject == f"Din e-bog: {TITLE}"
-    (link,) = links_in(message.body)
+    assert message["From"] == SENDER
+    assert message["To"] == "Mette.Hansen@example.dk"
+    assert message["Subject"] == f"Din e-bog: {TITLE}"
+    assert "List-Unsubscribe" not in message  # no newsletter wish, nothing to withdraw
+    (link,) = links_in(message)
     assert link.startswith(f"{settings().public_api_url}/ebooks/{EBOOK_ID}/download?token=")
 
     redirect = client.get(path_of(link))
@@ -276,9 +295,14 @@ def test_bad_bodies_are_422(client: TestClient, body: Any) -> None:
 
 def test_malformed_json_and_oversized_bodies(client: TestClient) -> None:
     url = f"/ebooks/{EBOOK_ID}/requests"
-    broken = client.post(url, content=b'{"email": ', headers={"content-type": "application/json"})
-    assert broken.status_code in {400, 422}
-    assert broken.headers["content-type"] == "application/problem+json"
+    for junk in (b'{"email": ', b"email=a@example.dk", b"\xff\xfe\x00", b"[1, 2"):
+        broken = client.post(url, content=junk, headers={"content-type": "application/json"})
+        assert broken.status_code == 400, junk
+        assert broken.headers["content-type"] == "application/problem+json"
+        problem = broken.json()
+        assert problem["type"].endswith("/malformed-body")
+        assert problem["detail"].startswith("The body is not valid JSON (")
+        assert "errors" not in problem  # no field named "0"
     huge = json.dumps({"email": READER, "website": "x" * 5000}).encode()
     too_big = client.post(url, content=huge, headers={"content-type": "application/json"})
     assert too_big.status_code == 413
@@ -288,7 +312,17 @@ def test_malformed_json_and_oversized_bodies(client: TestClient) -> None:
 
 def test_missing_token_is_422(client: TestClient) -> None:
     assert client.get(f"/ebooks/{EBOOK_ID}/download").status_code == 422
-    assert client.get("/newsletter/confirm").status_code == 422
+    for path in ("/newsletter/confirm", "/newsletter/withdraw"):
+        assert client.get(path).status_code == 422
+        assert client.post(path).status_code == 422
+
+
+def test_messages_carry_no_pydantic_prefix(client: TestClient) -> None:
+    response = request_book(client, "ikke-en-adresse")
+    (error,) = response.json()["errors"]
+    assert error["field"] == "email"
+    assert not error["message"].startswith("Value error")
+    assert "@" in error["message"]  # email-validator's own explanation
 
 
 def test_honeypot_answers_like_success_and_does_nothing(client: TestClient) -> None:
@@ -311,18 +345,101 @@ def test_mail_service_failure_is_503(client: TestClient) -> None:
 # --- limits -----------------------------------------------------------------------------
 
 
-def test_per_address_limit_and_window(client: TestClient, clock: FakeClock) -> None:
+def test_per_address_limit_sends_no_more_mail_and_says_nothing(
+    client: TestClient, clock: FakeClock
+) -> None:
     for _ in range(policy.ADDRESS_LIMIT):
         assert request_book(client).status_code == 202
+        clock.advance(policy.REPEAT_WINDOW)
+    mails = sent_messages()
+    assert len(mails) == policy.ADDRESS_LIMIT
+    assert "ikke flere e-mails" not in text_of(mails[0])
+    assert "ikke flere e-mails" in text_of(mails[-1])  # the last one says so
+    records_before = len(scan_all())
+
     clock.advance(timedelta(hours=1))
-    limited = request_book(client, READER.upper())  # same address, other spelling
-    assert limited.status_code == 429
-    assert limited.headers["content-type"] == "application/problem+json"
-    assert int(limited.headers["retry-after"]) == 23 * 3600
-    assert request_book(client, "someone.else@example.dk").status_code == 202
-    clock.advance(timedelta(hours=23))
+    limited = request_book(client, READER.upper())  # same mailbox, other spelling
+    answered = request_book(client, "someone.else@example.dk")
+    assert limited.status_code == answered.status_code == 202
+    assert limited.json() == answered.json()
+    assert "retry-after" not in limited.headers
+    assert len(sent_messages()) == policy.ADDRESS_LIMIT + 1  # only someone else's
+    new_items = len(scan_all()) - records_before
+    assert new_items == 4  # someone else's request, link, counter and repeat mark; none of ours
+
+    clock.advance(timedelta(hours=23))  # the mailbox's window (24 h from its first) closed
     assert request_book(client).status_code == 202
     assert len(sent_messages()) == policy.ADDRESS_LIMIT + 2
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["anna.hansen+x@gmail.com", "annahansen@gmail.com", "Anna.Hansen@GoogleMail.com"],
+        ["mette+bog@example.dk", "METTE@EXAMPLE.DK", "mette+nyt@Example.dk"],
+    ],
+)
+def test_limit_counts_the_mailbox_not_the_spelling(
+    client: TestClient, clock: FakeClock, spellings: list[str]
+) -> None:
+    for address in [*spellings, *spellings]:
+        assert request_book(client, address).status_code == 202
+        clock.advance(policy.REPEAT_WINDOW)
+    assert len(sent_messages()) == policy.ADDRESS_LIMIT
+    # each mail went to the spelling that asked for it, not to the folded key
+    assert [str(m["To"]) for m in sent_messages()] == [normalize_email(a) for a in spellings]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "=?utf-8?b?YQ0KQmNjOiB2aWN0aW1AZXhhbXBsZS5kaw==?=@example.dk",
+        "=?utf-8?q?a=0D=0Ab?=@example.dk",
+        '"anna hansen"@example.dk',
+        "anna(kommentar)@example.dk",
+        "anna@example.dk (kommentar)",
+        "anna\r\nBcc: victim@example.dk@example.dk",
+    ],
+)
+def test_encoded_words_quotes_and_comments_are_422_and_store_nothing(
+    client: TestClient, address: str
+) -> None:
+    before = scan_all()
+    response = request_book(client, address)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "email"
+    assert scan_all() == before
+    assert sent_messages() == []
+
+
+def test_identical_request_within_a_minute_sends_one_mail(
+    client: TestClient, clock: FakeClock
+) -> None:
+    first, second = request_book(client), request_book(client)  # a double click
+    assert first.status_code == second.status_code == 202
+    assert first.json() == second.json()
+    assert len(sent_messages()) == 1
+    clock.advance(timedelta(seconds=30))
+    assert request_book(client, "mette.hansen@example.dk").status_code == 202  # same mailbox
+    assert len(sent_messages()) == 1
+    assert request_book(client, newsletter=True).status_code == 202  # not identical: sent
+    assert len(sent_messages()) == 2
+    clock.advance(policy.REPEAT_WINDOW)
+    assert request_book(client).status_code == 202
+    assert len(sent_messages()) == 3
+    requests = [i for i in scan_all() if i["SK"].startswith("REQUEST#")]
+    assert len(requests) == 3  # the repeats stored nothing
+
+
+def test_failed_mail_can_be_retried_at_once(client: TestClient) -> None:
+    identities = ses_backends[DEFAULT_ACCOUNT_ID][REGION].email_identities
+    saved = dict(identities)
+    identities.clear()
+    assert request_book(client).status_code == 503
+    identities.update(saved)
+    assert request_book(client).status_code == 202  # the repeat mark was released
+    assert len(sent_messages()) == 1
 
 
 def test_per_client_limit(client: TestClient, clock: FakeClock) -> None:
@@ -339,28 +456,42 @@ def test_per_client_limit(client: TestClient, clock: FakeClock) -> None:
 # --- double opt-in ----------------------------------------------------------------------
 
 
-def newsletter_links(client: TestClient) -> tuple[str, str]:
-    assert request_book(client, newsletter=True).status_code == 202
+@dataclass(frozen=True)
+class NewsletterMail:
+    """The links of a mail sent with a newsletter wish (paths, ready for the test client)."""
+
+    download: str
+    confirm: str
+    withdraw: str
+    message: EmailMessage
+
+
+def newsletter_mail(client: TestClient, address: str = READER) -> NewsletterMail:
+    assert request_book(client, address, newsletter=True).status_code == 202
     message = sent_messages()[-1]
-    download, confirm = links_in(message.body)
-    return path_of(download), path_of(confirm)
+    download, confirm, withdraw = links_in(message)
+    return NewsletterMail(path_of(download), path_of(confirm), path_of(withdraw), message)
 
 
 def consents() -> list[dict[str, Any]]:
     return [i for i in scan_all() if i["SK"].startswith("CONSENT#")]
 
 
-def test_newsletter_needs_confirmation(client: TestClient, clock: FakeClock) -> None:
+def test_newsletter_needs_a_confirming_post(client: TestClient, clock: FakeClock) -> None:
     assert request_book(client).status_code == 202
-    assert len(links_in(sent_messages()[-1].body)) == 1  # no newsletter wish, no confirm link
-    _, confirm = newsletter_links(client)
+    assert len(links_in(sent_messages()[-1])) == 1  # no newsletter wish, no confirm link
+    mail = newsletter_mail(client)
+    for _ in range(3):  # a mail filter prefetching the link changes nothing
+        assert client.get(mail.confirm).json() == {"status": "pending"}
     assert consents() == []
     clock.advance(timedelta(hours=2))
     for _ in range(2):  # idempotent: the first confirmation time is kept
-        page = client.get(confirm)
-        assert page.status_code == 200
-        assert page.headers["cache-control"] == "no-store"
-        assert "bekræftet" in page.text
+        confirmed = client.post(mail.confirm)
+        assert confirmed.status_code == 200
+        assert confirmed.json() == {"status": "confirmed"}
+        assert confirmed.headers["cache-control"] == "no-store"
+        clock.advance(timedelta(minutes=5))
+    assert client.get(mail.confirm).json() == {"status": "confirmed"}
     (consent,) = consents()
     assert consent["status"] == "confirmed"
     assert consent["email"] == "Mette.Hansen@example.dk"
@@ -370,39 +501,45 @@ def test_newsletter_needs_confirmation(client: TestClient, clock: FakeClock) -> 
 
 
 def test_confirmation_link_expires(client: TestClient, clock: FakeClock) -> None:
-    _, confirm = newsletter_links(client)
+    mail = newsletter_mail(client)
     clock.advance(policy.LINK_LIFETIME)
-    assert client.get(confirm).status_code == 410
+    assert client.get(mail.confirm).status_code == 410
+    assert client.post(mail.confirm).status_code == 410
     assert consents() == []
 
 
 def test_confirmation_token_cannot_download(client: TestClient) -> None:
-    _, confirm = newsletter_links(client)
-    token = parse_qs(urlsplit(confirm).query)["token"][0]
-    response = client.get(f"/ebooks/{EBOOK_ID}/download", params={"token": token})
-    assert response.status_code == 403
+    mail = newsletter_mail(client)
+    for token_link in (mail.confirm, mail.withdraw):
+        token = parse_qs(urlsplit(token_link).query)["token"][0]
+        response = client.get(f"/ebooks/{EBOOK_ID}/download", params={"token": token})
+        assert response.status_code == 403
+    download_token = parse_qs(urlsplit(mail.download).query)["token"][0]
+    for path in ("/newsletter/confirm", "/newsletter/withdraw"):
+        assert client.post(path, params={"token": download_token}).status_code == 403
 
 
 # --- erasure ----------------------------------------------------------------------------
 
 
-def test_erasure_leaves_nothing_of_the_address(client: TestClient) -> None:
-    download, confirm = newsletter_links(client)
-    assert client.get(confirm).status_code == 200
-    assert client.get(download).status_code == 302
+def test_erasure_leaves_nothing_of_the_address(client: TestClient, clock: FakeClock) -> None:
+    mail = newsletter_mail(client, "Mette.Hansen+nyt@Example.dk")
+    assert client.post(mail.confirm).status_code == 200
+    assert client.get(mail.download).status_code == 302
     assert request_book(client).status_code == 202
     assert request_book(client, "naboen@example.dk").status_code == 202
-    address = "mette.hansen@example.dk"
+    address = "mette.hansen"
     assert any(address in json.dumps(i).lower() for i in scan_all())
 
-    removed = erase_reader("  METTE.HANSEN@example.DK ")
-    assert removed >= 6  # 2 requests, 2 links, 1 consent, 1 counter
+    removed = erase_reader("  METTE.HANSEN@example.DK ")  # another spelling of the mailbox
+    assert removed >= 9  # 2 requests, 2 links, consent + pointer, counter, 2 repeat marks
     remaining = scan_all()
     assert not any(address in json.dumps(i).lower() for i in remaining)
     assert not any(i["PK"].startswith("LINK#") for i in remaining if "naboen" not in str(i))
     assert any("naboen@example.dk" in json.dumps(i) for i in remaining)  # others untouched
-    assert client.get(download).status_code == 410  # outstanding links stop working
-    assert client.get(confirm).status_code == 410
+    assert client.get(mail.download).status_code == 410  # outstanding links stop working
+    assert client.get(mail.confirm).status_code == 410
+    assert client.get(mail.withdraw).json() == {"status": "withdrawn"}  # nothing left on file
 
 
 def test_erasure_command_line(
@@ -437,8 +574,11 @@ def test_outbox_receives_rfc5322_mail(
     plain = text.get_content()
     assert "Hent e-bogen her:" in plain
     (link,) = re.findall(r"^(http\S+/download\?token=\S+)$", plain, re.MULTILINE)
-    assert link in links_in(page.get_content())
+    assert link in links_in(parsed)
     assert client.get(path_of(link)).status_code == 302
+    (withdraw,) = re.findall(r"^(http\S+/newsletter/withdraw\?token=\S+)$", plain, re.MULTILINE)
+    assert parsed["List-Unsubscribe"] == f"<{withdraw}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 @dataclass
@@ -449,13 +589,9 @@ class _Context:
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
 
-def test_lambda_handler_counts_the_api_gateway_source_ip(
-    ebook_aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PUBLIC_API_URL", "")
-    config.settings.cache_clear()
-    from newsdesk.handlers import api
-
+def _request_event(stage: str = "$default") -> dict[str, Any]:
+    """A request whose Host (and forwarded host) a hostile client chose; API Gateway's own
+    `requestContext.domainName` still names the API."""
     event = request_event(
         "POST",
         f"/ebooks/{EBOOK_ID}/requests",
@@ -468,16 +604,56 @@ def test_lambda_handler_counts_the_api_gateway_source_ip(
         body=json.dumps({"email": READER}).encode(),
         source_ip="198.51.100.7",
     )
-    response = api.handler(event, _Context())  # type: ignore[arg-type]
+    event["headers"] |= {"host": "evil.example", "x-forwarded-host": "evil.example"}
+    event["requestContext"]["stage"] = stage
+    return event
+
+
+def test_lambda_handler_counts_the_api_gateway_source_ip(
+    ebook_aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_API_URL", "")
+    config.settings.cache_clear()
+    from newsdesk.handlers import api
+
+    response = api.handler(_request_event(), _Context())  # type: ignore[arg-type]
     assert response["statusCode"] == 202
     assert "public" not in response["headers"].get("cache-control", "")
     counters = [i for i in scan_all() if i["PK"].startswith("CLIENT#")]
     assert [c["PK"] for c in counters] == ["CLIENT#198.51.100.7"]
-    # Without PUBLIC_API_URL the link points at the API's own domain.
-    (link,) = links_in(sent_messages()[-1].body)
+    # Without PUBLIC_API_URL the link points at API Gateway's domain, never at the Host.
+    (link,) = links_in(sent_messages()[-1])
     assert link.startswith(
         f"https://abc123.execute-api.eu-north-1.amazonaws.com/ebooks/{EBOOK_ID}/"
     )
+    assert "evil" not in sent_messages()[-1].as_string()
+
+
+def test_links_name_a_named_stage_and_never_the_host(
+    ebook_aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_API_URL", "")
+    config.settings.cache_clear()
+    from newsdesk.handlers import api
+
+    assert api.handler(_request_event("prod"), _Context())["statusCode"] == 202  # type: ignore[arg-type]
+    (link,) = links_in(sent_messages()[-1])
+    assert link.startswith("https://abc123.execute-api.eu-north-1.amazonaws.com/prod/ebooks/")
+
+
+def test_without_a_configured_origin_no_link_is_built_from_host(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside API Gateway with PUBLIC_API_URL empty there is no trusted origin: 503, no mail."""
+    monkeypatch.setenv("PUBLIC_API_URL", "")
+    config.settings.cache_clear()
+    body = {"email": READER}
+    response = client.post(
+        f"/ebooks/{EBOOK_ID}/requests", json=body, headers={"host": "evil.example"}
+    )
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert sent_messages() == []
 
 
 # --- registry and OpenAPI ---------------------------------------------------------------
@@ -506,9 +682,21 @@ def test_registry_routes(client: TestClient) -> None:
 def test_openapi_documents_every_status(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     documented = {
-        ("/ebooks/{ebook_id}/requests", "post"): {"202", "404", "413", "422", "429", "503"},
+        ("/ebooks/{ebook_id}/requests", "post"): {
+            "202",
+            "400",
+            "404",
+            "413",
+            "415",
+            "422",
+            "429",
+            "503",
+        },
         ("/ebooks/{ebook_id}/download", "get"): {"302", "403", "404", "410", "422"},
         ("/newsletter/confirm", "get"): {"200", "403", "410", "422"},
+        ("/newsletter/confirm", "post"): {"200", "403", "410", "422"},
+        ("/newsletter/withdraw", "get"): {"200", "403", "410", "422"},
+        ("/newsletter/withdraw", "post"): {"200", "403", "410", "422"},
         ("/ebooks/{ebook_id}", "get"): {"200", "304", "404"},
         ("/ebooks", "get"): {"200", "304"},
     }
@@ -516,6 +704,16 @@ def test_openapi_documents_every_status(client: TestClient) -> None:
         assert statuses <= set(paths[path][method]["responses"]), (path, method)
     problem = paths["/ebooks/{ebook_id}/requests"]["post"]["responses"]["429"]
     assert "application/problem+json" in problem["content"]
+    for path, method in documented:
+        if path.startswith("/newsletter") or path.endswith("/download"):
+            responses = paths[path][method]["responses"]
+            for status in ("403", "410", "422"):  # pages for people, problems for programs
+                assert set(responses[status]["content"]) == {
+                    "application/problem+json",
+                    "text/html",
+                }, (path, method, status)
+            if method == "post" or path.startswith("/newsletter"):
+                assert set(responses["200"]["content"]) == {"application/json", "text/html"}
 
 
 @pytest.mark.slow

@@ -109,6 +109,27 @@ def test_mail_escapes_html_and_has_both_bodies() -> None:
     assert "nyhedsbrev" not in message.text.lower()  # no newsletter wish, no newsletter text
     assert message.html.startswith("<!DOCTYPE html>")
     assert 'lang="da"' in message.html
+    assert message.headers == ()  # nothing to withdraw: no List-Unsubscribe
+
+
+def test_mail_with_newsletter_wish_carries_withdrawal_and_one_click_headers() -> None:
+    withdraw = "https://api.example.dk/newsletter/withdraw?token=w.x"
+    message = compose(
+        EbookEmail(
+            sender="nyhedsbrev@example.com",
+            recipient="a@example.dk",
+            ebook_title="Guide",
+            download_url="https://api.example.dk/ebooks/x/download?token=a.b",
+            confirm_url="https://api.example.dk/newsletter/confirm?token=c.d",
+            withdraw_url=withdraw,
+        )
+    )
+    assert withdraw in message.text
+    assert f'href="{withdraw}"' in message.html
+    assert dict(message.headers) == {
+        "List-Unsubscribe": f"<{withdraw}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 @pytest.fixture
@@ -171,14 +192,15 @@ def test_counter_matches_a_window_model(aws: dict[str, Any], offsets: list[int])
     count = 0
     for offset in sorted(offsets):
         now = start + offset
-        wait = store.count_request("client", subject, now=now, window=window, limit=limit)
+        counted = store.count_request("client", subject, now=now, window=window, limit=limit)
         if window_start is None or now >= window_start + window:
             window_start, count = now, 0
         if count < limit:
-            assert wait is None
+            assert counted.retry_after is None
             count += 1
         else:
-            assert wait == window_start + window - now
+            assert counted.retry_after == window_start + window - now
+        assert counted.hits == count
 
 
 def test_template_wires_the_ebook_flow_least_privilege() -> None:
@@ -187,7 +209,7 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
 
     template = load_template()
     env = function_environment("ApiFunction", template)
-    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL"} <= set(env)
+    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL", "EBOOK_PAGE_URL"} <= set(env)
     assert "OUTBOX_DIR" not in env  # only the local stack writes mail to files
     assert ttl_attribute(template) == "expires_at"  # what every counter and record carries
     assert template["Parameters"]["PublicApiUrl"]["Default"] == ""
@@ -196,7 +218,12 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
         s["Sid"]: s for p in policies if isinstance(p, dict) for s in p.get("Statement", [])
     }
     writes = statements["WriteEbookRequestRecords"]
-    assert sorted(writes["Action"]) == ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    # DeleteItem: withdrawing consent deletes it (and a failed mail releases its repeat mark).
+    assert sorted(writes["Action"]) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
     leading = writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
     assert sorted(leading) == sorted(
         [f"{store.READER_PREFIX}*", f"{store.CLIENT_PREFIX}*", f"{store.LINK_PREFIX}*"]

@@ -1,26 +1,34 @@
-"""E-book routes: the registry, requests for a download link, downloads and newsletter opt-in.
+"""E-book routes: the registry, requests for a download link, and the links a mail carries.
 
-Refusals (all problem+json, never cached):
-- 404 unknown e-book; 413 body over `MAX_BODY_BYTES`; 415 a body declared as not JSON;
-  422 invalid body or query;
-- 429 per-address or per-client limit, with `Retry-After` in seconds;
+Refusals (problem+json, never cached):
+- 400 a body that is not JSON; 404 unknown e-book; 413 body over `MAX_BODY_BYTES`;
+  415 a body declared as not JSON; 422 invalid body or query;
+- 429 the per-client limit, with `Retry-After` in seconds;
 - 403 a token we did not sign (or signed for another e-book or purpose);
-- 410 a genuine link that expired, has no uses left, or whose reader was erased;
+- 410 a genuine link that expired, has no uses left, whose reader was erased, or whose
+  newsletter consent was withdrawn;
 - 503 the mail service did not take the message (the request may be retried).
-A filled honeypot (`website`) answers exactly like success but stores and sends nothing.
+A filled honeypot (`website`), a repeat within a minute and a mailbox over its limit all
+answer exactly like success; nothing more is stored or sent. The links a person opens from
+a mail (download, confirm, withdraw) answer Danish pages to browsers (`ebook_pages`); only
+their POSTs change anything.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
 from newsdesk.api.problems import ProblemError, problem_responses
 from newsdesk.clock import Clock, system_clock
@@ -33,17 +41,20 @@ from newsdesk.logic.ebooks.errors import (
     EbookNotFoundError,
     ExpiredTokenError,
     InvalidTokenError,
+    LinkBaseMissingError,
     LinkUnavailableError,
     RateLimitedError,
 )
 from newsdesk.logic.ebooks.tokens import MAX_TOKEN_LENGTH
 from newsdesk.models import Ebook, EbookList
+from newsdesk.observability import logger
 
 MAX_BODY_BYTES = 2048
 # Kept as consent evidence; anything longer is noise and only grows the record.
 MAX_USER_AGENT = 256
 EBOOK_ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
 NO_STORE = {"Cache-Control": "no-store"}
+LINK_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer"}
 _ACCEPTED_MESSAGE = "Tak! Vi sender et link til e-bogen til din e-mailadresse. Tjek din indbakke."
 
 
@@ -55,24 +66,28 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The body, or a 413 when it (or its declared length) is over `MAX_BODY_BYTES`."""
+    declared = request.headers.get("content-length", "")
+    body = await request.body()
+    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(body) > MAX_BODY_BYTES:
+        raise ProblemError(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
+        )
+    return body
+
+
 class _CheckedBodyRoute(APIRoute):
-    """Refuse oversized (413) and non-JSON (415) bodies before anything parses them."""
+    """Refuse oversized (413), non-JSON (415) and malformed (400) bodies before parsing."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            declared = request.headers.get("content-length", "")
-            body = await request.body()
-            if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(
-                body
-            ) > MAX_BODY_BYTES:
-                raise ProblemError(
-                    413,
-                    "payload-too-large",
-                    "Payload too large",
-                    f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-                )
+            body = await _bounded_body(request)
             content_type = request.headers.get("content-type")
             if body and content_type and not _is_json(content_type):
                 raise ProblemError(
@@ -81,14 +96,77 @@ class _CheckedBodyRoute(APIRoute):
                     "Unsupported media type",
                     "Send the body as JSON (Content-Type: application/json).",
                 )
+            if body:
+                try:
+                    json.loads(body)
+                except ValueError as error:  # also UnicodeDecodeError: bytes that are no text
+                    raise ProblemError(
+                        400,
+                        "malformed-body",
+                        "Malformed body",
+                        f"The body is not valid JSON ({error}).",
+                    ) from error
             return await handler(request)
 
         return checked
 
 
+class _LinkProblem(ProblemError):
+    """A refused link; `ebook_id` (when known) lets the page offer a new one."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str, ebook_id: str | None):
+        super().__init__(status, code, title, detail, headers=LINK_HEADERS)
+        self.ebook_id = ebook_id
+
+
+def _page_for_problem(request: Request, error: ProblemError) -> Response:
+    page = pages.PROBLEM_PAGES.get(error.code, pages.GENERIC_PROBLEM)
+    if error.code in pages.OFFERS_NEW_LINK:
+        ebook_id = getattr(error, "ebook_id", None) or request.path_params.get("ebook_id")
+        link = pages.request_again_link(ebook_id if isinstance(ebook_id, str) else None)
+        page = pages.Page(page.title, page.paragraphs, link=link)
+    response = pages.page_response(page, error.status)
+    for name, value in error.headers.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+class _LinkRoute(APIRoute):
+    """Routes a person opens from a mail: pages for browsers, never cached or referred.
+
+    A client that prefers `text/html` gets every outcome, refusals included, as a Danish
+    page with the refusal's status; everyone else gets JSON and problem documents.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answered(request: Request) -> Response:
+            html = pages.prefers_html(request.headers.get("accept"))
+            try:
+                await _bounded_body(request)  # RFC 8058 posts a small form body; ignored
+                response = await handler(request)
+            except ProblemError as error:
+                if html:
+                    return _page_for_problem(request, error)
+                error.headers = {**LINK_HEADERS, **error.headers}
+                raise
+            except RequestValidationError:
+                if not html:
+                    raise
+                invalid = ProblemError(422, "validation-error", "Invalid request")
+                return _page_for_problem(request, invalid)
+            for name, value in LINK_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return answered
+
+
 # A body without Content-Type is read as JSON (as `sam local generate-event` and simple HTTP
 # clients send it); a declared non-JSON type is a 415.
 router = APIRouter(tags=["ebooks"], route_class=_CheckedBodyRoute, strict_content_type=False)
+links = APIRouter(route_class=_LinkRoute)
 
 
 def get_clock() -> Clock:
@@ -116,7 +194,10 @@ def _checked_id(ebook_id: str) -> str:
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address as API Gateway saw it (HTTP API v2 or REST v1), else the socket's."""
+    """The caller's address as API Gateway saw it (HTTP API v2 or REST v1), else the socket's.
+
+    The one place the per-client limit learns who the client is.
+    """
     event = request.scope.get("aws.event")
     if isinstance(event, dict):
         context = event.get("requestContext") or {}
@@ -128,24 +209,58 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _link_base(request: Request) -> str:
-    """PUBLIC_API_URL, or this API's own origin when the template leaves it empty."""
-    return settings().public_api_url or str(request.base_url).rstrip("/")
+_DOMAIN_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def link_base(request: Request) -> str | None:
+    """The origin (and path prefix) of e-mailed links, from configuration only.
+
+    PUBLIC_API_URL when set; else the domain API Gateway itself received the request on
+    (`requestContext.domainName`, plus a named stage on an execute-api domain, or the
+    custom domain's base path). Never a Host header: a client chooses that one freely.
+    None when neither exists (not behind API Gateway and nothing configured).
+    """
+    configured = settings().public_api_url
+    if configured:
+        return configured
+    event = request.scope.get("aws.event")
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    domain = context.get("domainName") if isinstance(context, dict) else None
+    if not isinstance(domain, str) or not _DOMAIN_NAME.fullmatch(domain):
+        return None
+    base = f"https://{domain.lower()}"
+    stage = context.get("stage") if isinstance(context, dict) else None
+    if domain.lower().endswith(".amazonaws.com"):
+        if isinstance(stage, str) and stage != "$default" and _STAGE.fullmatch(stage):
+            base += f"/{stage}"
+    elif settings().api_base_path != "/":
+        base += quote(settings().api_base_path.rstrip("/"))
+    return base
 
 
 def _token_problem(error: Exception) -> ProblemError:
     if isinstance(error, ExpiredTokenError):
-        return ProblemError(
-            410, "link-expired", "Link expired", "This link has expired. Request a new one."
+        return _LinkProblem(
+            410,
+            "link-expired",
+            "Link expired",
+            "This link has expired. Request a new one.",
+            error.ebook_id,
         )
     if isinstance(error, LinkUnavailableError):
-        return ProblemError(
-            410,
-            "link-used-up",
-            "Link no longer valid",
-            "This link has been used up or withdrawn. Request a new one.",
-        )
-    return ProblemError(403, "invalid-token", "Invalid link", "This link is not valid.")
+        if error.reason == "exhausted":
+            detail = ("link-used-up", "Link used up", "This link has no uses left.")
+        elif error.reason == "withdrawn":
+            detail = (
+                "consent-withdrawn",
+                "Consent withdrawn",
+                "The newsletter consent behind this link was withdrawn.",
+            )
+        else:
+            detail = ("link-erased", "Link no longer valid", "The request behind it is gone.")
+        return _LinkProblem(410, *detail, None)
+    return _LinkProblem(403, "invalid-token", "Invalid link", "This link is not valid.", None)
 
 
 @router.get(
@@ -185,7 +300,7 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
         202: {
             "description": "Accepted: a link is on its way (also the answer to bot-filled forms)"
         },
-        **problem_responses(404, 413, 415, 422, 429, 503),
+        **problem_responses(400, 404, 413, 415, 422, 429, 503),
     },
 )
 def request_ebook(
@@ -196,8 +311,9 @@ def request_ebook(
 ) -> JSONResponse:
     """Record the request and its consent, then e-mail a signed download link.
 
-    With `newsletter: true` the same e-mail carries a confirmation link; the newsletter
-    consent becomes active only when it is clicked (double opt-in).
+    With `newsletter: true` the same e-mail carries a confirmation link (the consent becomes
+    active only when the reader confirms: double opt-in) and a withdrawal link. The answer
+    is the same 202 whether or not a mail goes out (bots, repeats, a mailbox over its limit).
     """
     client = ebook_requests.Client(
         ip=client_ip(request),
@@ -209,17 +325,26 @@ def request_ebook(
             form,
             ebook_id=_checked_id(ebook_id),
             client=client,
-            link_base=_link_base(request),
+            link_base=link_base(request),
             clock=clock,
         )
     except EbookNotFoundError as error:
         raise _not_found(ebook_id) from error
+    except LinkBaseMissingError as error:
+        logger.error("no origin for e-mailed links: set PublicApiUrl")
+        raise ProblemError(
+            503,
+            "mail-unavailable",
+            "E-mail could not be sent",
+            "E-mail links are not configured on this server.",
+            headers={"Retry-After": "60"},
+        ) from error
     except RateLimitedError as error:
         raise ProblemError(
             429,
             "too-many-requests",
             "Too many requests",
-            f"Too many e-book requests from this {error.scope}. Try again later.",
+            "Too many e-book requests from this client. Try again later.",
             headers={"Retry-After": str(error.retry_after)},
         ) from error
     except DeliveryFailedError as error:
@@ -233,7 +358,59 @@ def request_ebook(
     return JSONResponse(RequestAccepted().model_dump(), status_code=202, headers=NO_STORE)
 
 
-@router.get(
+# --- the links a mail carries --------------------------------------------------------------
+
+_HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
+_LINK_REFUSALS = {
+    403: "Not a link we issued (or issued for another e-book or purpose)",
+    404: "Unknown or unpublished e-book",
+    410: "Link expired, used up, its request erased, or its consent withdrawn",
+    413: "Payload too large",
+    422: "Token missing or over 512 characters",
+}
+
+
+def _link_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Refusals as problem documents, or as Danish pages for clients preferring HTML."""
+    documented = problem_responses(*statuses)
+    return {
+        status: {
+            "description": _LINK_REFUSALS[status],
+            "content": {**entry["content"], **_HTML_CONTENT},
+        }
+        for status, entry in documented.items()
+        if isinstance(status, int)
+    }
+
+
+def _page_ok(description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "content": _HTML_CONTENT}}
+
+
+class NewsletterConsent(BaseModel):
+    """The newsletter consent behind a link: asked for, on file, or not (any more)."""
+
+    status: Literal["pending", "confirmed", "withdrawn"]
+
+
+Token = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+
+
+def _redeeming[T](action: Callable[[], T]) -> T:
+    """Run a link's action, turning its refusals into problems (pages for browsers)."""
+    try:
+        return action()
+    except (InvalidTokenError, ExpiredTokenError, LinkUnavailableError) as error:
+        raise _token_problem(error) from error
+
+
+def _answer(request: Request, page: pages.Page, status: str) -> Response:
+    if pages.prefers_html(request.headers.get("accept")):
+        return pages.page_response(page)
+    return JSONResponse(NewsletterConsent(status=status).model_dump(), headers=LINK_HEADERS)
+
+
+@links.get(
     "/ebooks/{ebook_id}/download",
     status_code=302,
     response_class=RedirectResponse,
@@ -246,49 +423,96 @@ def request_ebook(
                 "Cache-Control": {"schema": {"type": "string", "enum": ["no-store"]}},
             },
         },
-        **problem_responses(403, 404, 410, 422),
+        **_link_responses(403, 404, 410, 413, 422),
     },
 )
 def download_ebook(
-    ebook_id: str,
-    token: Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    ebook_id: str, token: Token, clock: Annotated[Clock, Depends(get_clock)]
 ) -> RedirectResponse:
     """Spend one use of the link and redirect to the PDF (saved as an attachment)."""
     try:
-        url = downloads.authorize_download(_checked_id(ebook_id), token, clock=clock)
+        url = _redeeming(
+            lambda: downloads.authorize_download(_checked_id(ebook_id), token, clock=clock)
+        )
     except EbookNotFoundError as error:
         raise _not_found(ebook_id) from error
-    except (InvalidTokenError, ExpiredTokenError, LinkUnavailableError) as error:
-        raise _token_problem(error) from error
-    return RedirectResponse(
-        url, status_code=302, headers={**NO_STORE, "Referrer-Policy": "no-referrer"}
+    return RedirectResponse(url, status_code=302, headers=LINK_HEADERS)
+
+
+@links.get(
+    "/newsletter/confirm",
+    tags=["newsletter"],
+    response_model=NewsletterConsent,
+    summary="The confirmation link from the e-mail: shows a page with one button (changes nothing)",
+    responses={
+        **_page_ok("`pending` (the page asks to confirm) or `confirmed` already"),
+        **_link_responses(403, 410, 413, 422),
+    },
+)
+def confirmation_page(
+    request: Request, token: Token, clock: Annotated[Clock, Depends(get_clock)]
+) -> Response:
+    """Read-only, so a mail filter that opens the link confirms nothing on the reader's behalf."""
+    state = _redeeming(lambda: downloads.confirmation_state(token, clock=clock))
+    return _answer(
+        request, pages.CONFIRM_ASK if state == "pending" else pages.ALREADY_CONFIRMED, state
     )
 
 
-_CONFIRMED_PAGE = """<!DOCTYPE html>
-<html lang="da"><head><meta charset="utf-8"><title>Tilmelding bekræftet</title></head>
-<body><h1>Tak!</h1><p>Din tilmelding til nyhedsbrevet er bekræftet.</p></body></html>
-"""
-
-
-@router.get(
+@links.post(
     "/newsletter/confirm",
-    response_class=HTMLResponse,
     tags=["newsletter"],
-    summary="Confirm the newsletter subscription (double opt-in link from the e-mail)",
+    response_model=NewsletterConsent,
+    summary="Confirm the newsletter subscription (double opt-in; the page's button posts here)",
     responses={
-        200: {"description": "Confirmed (a short Danish page); repeating it changes nothing"},
-        **problem_responses(403, 410, 422),
+        **_page_ok("Confirmed; repeating it changes nothing"),
+        **_link_responses(403, 410, 413, 422),
     },
 )
 def confirm_newsletter(
-    token: Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)],
-    clock: Annotated[Clock, Depends(get_clock)],
-) -> HTMLResponse:
+    request: Request, token: Token, clock: Annotated[Clock, Depends(get_clock)]
+) -> Response:
     """Activate the newsletter consent recorded with the request."""
-    try:
-        downloads.confirm_newsletter(token, clock=clock)
-    except (InvalidTokenError, ExpiredTokenError, LinkUnavailableError) as error:
-        raise _token_problem(error) from error
-    return HTMLResponse(_CONFIRMED_PAGE, headers={**NO_STORE, "Referrer-Policy": "no-referrer"})
+    before = _redeeming(lambda: downloads.confirm_newsletter(token, clock=clock))
+    page = pages.CONFIRMED if before == "pending" else pages.ALREADY_CONFIRMED
+    return _answer(request, page, "confirmed")
+
+
+@links.get(
+    "/newsletter/withdraw",
+    tags=["newsletter"],
+    response_model=NewsletterConsent,
+    summary="The withdrawal link from the e-mail: shows a page with one button (changes nothing)",
+    responses={
+        **_page_ok("The consent the link would withdraw; `withdrawn`: none on file"),
+        **_link_responses(403, 410, 413, 422),
+    },
+)
+def withdrawal_page(
+    request: Request, token: Token, clock: Annotated[Clock, Depends(get_clock)]
+) -> Response:
+    """Read-only: the page's button (or a mail client's one-click POST) withdraws."""
+    state = _redeeming(lambda: downloads.withdrawal_state(token, clock=clock))
+    page = pages.NOT_SUBSCRIBED if state == "withdrawn" else pages.WITHDRAW_ASK
+    return _answer(request, page, state)
+
+
+@links.post(
+    "/newsletter/withdraw",
+    tags=["newsletter"],
+    response_model=NewsletterConsent,
+    summary="Withdraw newsletter consent (the page's button; RFC 8058 one-click unsubscribe)",
+    responses={
+        **_page_ok("Withdrawn: the consent record is deleted; repeating it changes nothing"),
+        **_link_responses(403, 410, 413, 422),
+    },
+)
+def withdraw_newsletter(
+    request: Request, token: Token, clock: Annotated[Clock, Depends(get_clock)]
+) -> Response:
+    """Delete the consent. Any body is accepted and ignored (`List-Unsubscribe=One-Click`)."""
+    _redeeming(lambda: downloads.withdraw_newsletter(token, clock=clock))
+    return _answer(request, pages.WITHDRAWN, "withdrawn")
+
+
+router.include_router(links)

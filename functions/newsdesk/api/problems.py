@@ -128,6 +128,39 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+# Pydantic's prefixes say which kind of check failed; the reader wants only the message.
+_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """The validation message without pydantic's "Value error, " style prefix."""
+    message = str(error.get("msg", "invalid"))
+    for prefix in _MESSAGE_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request, fallback: str) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's).
+
+    Asked of the routes themselves, method by method, so included routers count too.
+    """
+    from starlette.routing import Match  # noqa: PLC0415 - see the module docstring
+
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed) or fallback
+
+
 def install(app: FastAPI) -> None:
     """Route every error (ours, validation, routing, unexpected) to a problem document."""
     from fastapi.exceptions import RequestValidationError  # noqa: PLC0415 - module docstring
@@ -142,8 +175,7 @@ def install(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
-            FieldError(field=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")))
-            for e in exc.errors()
+            FieldError(field=_location(e.get("loc", ())), message=_message(e)) for e in exc.errors()
         ]
         return problem_response(
             request,
@@ -158,9 +190,10 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         code, title = _TITLES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(
-            request, exc.status_code, code, title, detail, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+        return problem_response(request, exc.status_code, code, title, detail, headers=headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         from newsdesk.observability import logger  # noqa: PLC0415 - only on the error path

@@ -7,13 +7,16 @@ Items (README, "Table design"):
 | request | `READER#<address>` | `REQUEST#<requested_at>#<id>` | consent record of one request |
 | consent | `READER#<address>` | `CONSENT#NEWSLETTER#<id>` | a confirmed newsletter opt-in |
 | address counter | `READER#<address>` | `LIMIT#REQUESTS` | requests in the current window |
+| recent request | `READER#<address>` | `RECENT#<e-book>#<wish>` | an identical request just came |
 | client counter | `CLIENT#<ip>` | `LIMIT#REQUESTS` | requests in the current window |
 | download link | `LINK#<id>` | `L#META` | e-book, uses left, the request's key |
+| consent pointer | `LINK#<id>` | `L#CONSENT` | where a confirmed consent lives (for withdrawal) |
 
-Everything about an address lives in its `READER#` partition or in a link item that the
-partition's request items name, so erasure is one Query plus deletes, never a scan. Every
-item carries `expires_at` (the table's TTL attribute) except confirmed consent, which is kept
-until the reader withdraws it or is erased.
+`<address>` is the mailbox key (`logic/ebooks/mailbox.py`). Everything about an address lives
+in its `READER#` partition or in a link item that the partition's request or consent items
+name, so erasure is one Query plus deletes, never a scan. Every item carries `expires_at`
+(the table's TTL attribute) except confirmed consent and its pointer, which are kept until
+the reader withdraws the consent or is erased.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ LINK_PREFIX = "LINK#"
 REQUEST_SK_PREFIX = "REQUEST#"
 CONSENT_SK_PREFIX = "CONSENT#NEWSLETTER#"
 LIMIT_SK = "LIMIT#REQUESTS"
+RECENT_SK_PREFIX = "RECENT#"
 LINK_SK = "L#META"
+CONSENT_POINTER_SK = "L#CONSENT"
 # A lost race for a fresh counter window is retried this many times before giving up.
 _COUNTER_ATTEMPTS = 3
 _BATCH = 25
@@ -103,10 +108,16 @@ def _old_item(error: ClientError) -> Item | None:
     return from_dynamo(raw) if isinstance(raw, dict) and raw else None
 
 
-def count_request(
-    scope: CounterScope, subject: str, *, now: int, window: int, limit: int
-) -> int | None:
-    """Count one request against `subject`'s window; None if allowed, else seconds to wait.
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A counted request: how many the window holds with it, and the wait if refused."""
+
+    hits: int
+    retry_after: int | None
+
+
+def count_request(scope: CounterScope, subject: str, *, now: int, window: int, limit: int) -> Count:
+    """Count one request against `subject`'s window (`retry_after` None: admitted).
 
     A window opens at the first request and lasts `window` seconds; its item expires (TTL)
     when the window closes. Both steps are conditional writes, so concurrent requests can
@@ -117,7 +128,7 @@ def count_request(
     table = settings().table_name
     for _ in range(_COUNTER_ATTEMPTS):
         try:
-            dynamodb().update_item(
+            response = dynamodb().update_item(
                 TableName=table,
                 Key=key,
                 UpdateExpression="ADD hits :one",
@@ -127,6 +138,7 @@ def count_request(
                     ":now": {"N": str(now)},
                     ":limit": {"N": str(limit)},
                 },
+                ReturnValues="UPDATED_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
@@ -134,9 +146,11 @@ def count_request(
                 raise
             old = _old_item(error)
             if old and int(old["expires_at"]) > now:
-                return max(1, int(old["expires_at"]) - now)
+                return Count(
+                    hits=int(old["hits"]), retry_after=max(1, int(old["expires_at"]) - now)
+                )
         else:
-            return None
+            return Count(hits=int(response["Attributes"]["hits"]["N"]), retry_after=None)
         try:
             dynamodb().put_item(
                 TableName=table,
@@ -151,8 +165,43 @@ def count_request(
             if not _is_condition_failure(error):
                 raise
             continue  # another request opened the window first: count against that one
-        return None
-    return window
+        return Count(hits=1, retry_after=None)
+    return Count(hits=limit, retry_after=window)
+
+
+def claim_recent(email_key: str, fingerprint: str, *, now: int, window: int) -> bool:
+    """Mark `fingerprint` (a request's e-book and wishes) as just handled for this mailbox.
+
+    False when the same mark is still fresh: an identical request within `window` seconds
+    (a double click, a retry) is answered without a second mail. The mark lives in the
+    reader's partition, so erasure removes it, and expires (TTL) with its window.
+    """
+    try:
+        dynamodb().put_item(
+            TableName=settings().table_name,
+            Item=to_dynamo(
+                {"PK": reader_pk(email_key), "SK": f"{RECENT_SK_PREFIX}{fingerprint}"}
+                | {"expires_at": now + window}
+            ),
+            ConditionExpression="attribute_not_exists(PK) OR expires_at <= :now",
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )
+    except ClientError as error:
+        if not _is_condition_failure(error):
+            raise
+        return False
+    return True
+
+
+def release_recent(email_key: str, fingerprint: str) -> None:
+    """Forget the mark of a request whose mail could not be sent, so a retry is not swallowed."""
+    dynamodb().delete_item(
+        TableName=settings().table_name,
+        Key={
+            "PK": {"S": reader_pk(email_key)},
+            "SK": {"S": f"{RECENT_SK_PREFIX}{fingerprint}"},
+        },
+    )
 
 
 def save_request(record: RequestRecord, *, max_uses: int, link_expires_at: int) -> None:
@@ -242,11 +291,31 @@ def use_link(request_id: str) -> tuple[Literal["ok", "missing", "exhausted"], Li
     return "ok", _link(from_dynamo(response["Attributes"]))
 
 
-def confirm_newsletter(link: LinkRecord, *, confirmed_at: datetime) -> bool:
-    """Activate the newsletter wish of the link's request; False if the request is gone.
+type NewsletterStatus = Literal["not_requested", "pending", "confirmed", "withdrawn"]
 
-    Idempotent: the first confirmation time is kept and the consent item is rewritten with
-    the same content on every later click.
+
+def newsletter_status(link: LinkRecord) -> NewsletterStatus | None:
+    """The newsletter state of the link's request, or None when the request is gone."""
+    response = dynamodb().get_item(
+        TableName=settings().table_name,
+        Key={"PK": {"S": link.reader_pk}, "SK": {"S": link.request_sk}},
+        ProjectionExpression="newsletter_status",
+        ConsistentRead=True,
+    )
+    raw = response.get("Item")
+    if not raw:
+        return None
+    return cast(NewsletterStatus, from_dynamo(raw).get("newsletter_status", "not_requested"))
+
+
+def confirm_newsletter(
+    link: LinkRecord, *, confirmed_at: datetime
+) -> Literal["confirmed", "missing", "withdrawn"]:
+    """Activate the newsletter wish of the link's request (or say why not).
+
+    Idempotent: the first confirmation time is kept and the consent item and its pointer are
+    rewritten with the same content on every later confirmation. A withdrawn wish stays
+    withdrawn: only a new request can ask again.
     """
     table = settings().table_name
     try:
@@ -257,22 +326,29 @@ def confirm_newsletter(link: LinkRecord, *, confirmed_at: datetime) -> bool:
                 "SET newsletter_status = :confirmed, "
                 "newsletter_confirmed_at = if_not_exists(newsletter_confirmed_at, :now)"
             ),
-            ConditionExpression="attribute_exists(PK) AND newsletter = :true",
+            ConditionExpression=(
+                "attribute_exists(PK) AND newsletter = :true AND newsletter_status <> :withdrawn"
+            ),
             ExpressionAttributeValues={
                 ":confirmed": {"S": "confirmed"},
+                ":withdrawn": {"S": "withdrawn"},
                 ":now": {"S": confirmed_at.isoformat()},
                 ":true": {"BOOL": True},
             },
             ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
         if not _is_condition_failure(error):
             raise
-        return False
+        old = _old_item(error)
+        withdrawn = old is not None and old.get("newsletter_status") == "withdrawn"
+        return "withdrawn" if withdrawn else "missing"
     request = from_dynamo(response["Attributes"])
+    consent_sk = f"{CONSENT_SK_PREFIX}{request['request_id']}"
     consent: Item = {
         "PK": link.reader_pk,
-        "SK": f"{CONSENT_SK_PREFIX}{request['request_id']}",
+        "SK": consent_sk,
         "purpose": "newsletter",
         "status": "confirmed",
         "email": request["email"],
@@ -283,7 +359,65 @@ def confirm_newsletter(link: LinkRecord, *, confirmed_at: datetime) -> bool:
         "confirmed_at": request["newsletter_confirmed_at"],
         "source": request["source"],
     }
+    pointer: Item = {
+        "PK": link_pk(link.request_id),
+        "SK": CONSENT_POINTER_SK,
+        "reader_pk": link.reader_pk,
+        "consent_sk": consent_sk,
+    }
     dynamodb().put_item(TableName=table, Item=to_dynamo(consent))
+    dynamodb().put_item(TableName=table, Item=to_dynamo(pointer))
+    return "confirmed"
+
+
+def has_consent(request_id: str) -> bool:
+    """True while the newsletter consent given through this request is confirmed."""
+    response = dynamodb().get_item(
+        TableName=settings().table_name,
+        Key={"PK": {"S": link_pk(request_id)}, "SK": {"S": CONSENT_POINTER_SK}},
+        ConsistentRead=True,
+    )
+    return bool(response.get("Item"))
+
+
+def withdraw_newsletter(request_id: str, *, withdrawn_at: datetime) -> bool:
+    """Delete the consent given through this request and stop a pending one; True if any.
+
+    Idempotent: a second withdrawal finds nothing and changes nothing. The request record
+    (kept 30 days as evidence) notes the withdrawal; the consent item itself is deleted.
+    """
+    table = settings().table_name
+    pointer_key = {"PK": {"S": link_pk(request_id)}, "SK": {"S": CONSENT_POINTER_SK}}
+    deleted = dynamodb().delete_item(TableName=table, Key=pointer_key, ReturnValues="ALL_OLD")
+    changed = False
+    if old := deleted.get("Attributes"):
+        pointer = from_dynamo(old)
+        dynamodb().delete_item(
+            TableName=table,
+            Key={"PK": {"S": pointer["reader_pk"]}, "SK": {"S": pointer["consent_sk"]}},
+        )
+        changed = True
+    link = get_link(request_id)
+    if link is None:
+        return changed
+    try:
+        dynamodb().update_item(
+            TableName=table,
+            Key={"PK": {"S": link.reader_pk}, "SK": {"S": link.request_sk}},
+            UpdateExpression="SET newsletter_status = :withdrawn, newsletter_withdrawn_at = :now",
+            ConditionExpression=(
+                "attribute_exists(PK) AND newsletter = :true AND newsletter_status <> :withdrawn"
+            ),
+            ExpressionAttributeValues={
+                ":withdrawn": {"S": "withdrawn"},
+                ":now": {"S": withdrawn_at.isoformat()},
+                ":true": {"BOOL": True},
+            },
+        )
+    except ClientError as error:
+        if not _is_condition_failure(error):
+            raise
+        return changed
     return True
 
 
@@ -305,7 +439,7 @@ def reader_items(email_key: str) -> list[Item]:
 
 
 def erase_reader(email_key: str) -> int:
-    """Delete every item of the address and the links its requests issued; the count.
+    """Delete every item of the address, its requests' links and consents' pointers; the count.
 
     Links already gone by TTL are counted too: a delete of a missing key is a no-op.
     """
@@ -315,6 +449,11 @@ def erase_reader(email_key: str) -> int:
         (link_pk(item["request_id"]), LINK_SK)
         for item in items
         if item["SK"].startswith(REQUEST_SK_PREFIX)
+    ]
+    keys += [
+        (link_pk(item["request_id"]), CONSENT_POINTER_SK)
+        for item in items
+        if item["SK"].startswith(CONSENT_SK_PREFIX)
     ]
     table = settings().table_name
     for start in range(0, len(keys), _BATCH):

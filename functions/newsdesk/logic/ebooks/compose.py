@@ -1,7 +1,10 @@
-"""The Danish e-mail that carries the download link (and the newsletter confirmation link).
+"""The Danish e-mail that carries the download link (and the newsletter links).
 
 Plain text and HTML say the same thing; every value from outside is HTML-escaped. The mail
 says why it was sent and that ignoring it changes nothing: no subscription without a click.
+A mail sent with a newsletter wish also carries the withdrawal link, in the body and as
+`List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058 one-click), so withdrawing is as
+easy as consenting.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ class EbookEmail:
     ebook_title: str
     download_url: str
     confirm_url: str | None
+    withdraw_url: str | None = None
+    # The mailbox's last mail in its window: say so, so a missing fourth mail is no mystery.
+    last_today: bool = False
 
 
 def _validity() -> str:
@@ -35,6 +41,11 @@ _WHY = (
 _NEWSLETTER = (
     "Du har også bedt om at få vores nyhedsbrev. Bekræft tilmeldingen her:",
     "Vi sender først nyhedsbrevet, når du har bekræftet. Klikker du ikke, bliver du ikke tilmeldt.",
+)
+_WITHDRAW = "Du kan altid trække dit samtykke tilbage og framelde nyhedsbrevet her:"
+_LAST = (
+    "Du har nu bedt om e-bøger så mange gange i dag, som vi sender til én adresse. "
+    "Beder du om flere inden for et døgn, sender vi ikke flere e-mails før da."
 )
 
 
@@ -51,6 +62,10 @@ def _text(mail: EbookEmail) -> str:
     ]
     if mail.confirm_url:
         lines += ["", _NEWSLETTER[0], mail.confirm_url, _NEWSLETTER[1]]
+    if mail.withdraw_url:
+        lines += ["", _WITHDRAW, mail.withdraw_url]
+    if mail.last_today:
+        lines += ["", _LAST]
     lines += ["", _WHY, "", "Venlig hilsen", "Redaktionen", ""]
     return "\n".join(lines)
 
@@ -80,6 +95,12 @@ def _html(mail: EbookEmail) -> str:
             _button(mail.confirm_url, "Bekræft tilmelding til nyhedsbrevet"),
             f"<p>{escape(_NEWSLETTER[1])}</p>",
         ]
+    if mail.withdraw_url:
+        parts.append(
+            f'<p>{escape(_WITHDRAW)} <a href="{escape(mail.withdraw_url)}">Frameld</a></p>'
+        )
+    if mail.last_today:
+        parts.append(f"<p>{escape(_LAST)}</p>")
     parts += [
         f'<p style="color:#555555;font-size:13px">{escape(_WHY)}</p>',
         "<p>Venlig hilsen<br>Redaktionen</p>",
@@ -90,10 +111,17 @@ def _html(mail: EbookEmail) -> str:
 
 def compose(mail: EbookEmail) -> OutgoingEmail:
     """The message, ready for the mail layer."""
+    headers: tuple[tuple[str, str], ...] = ()
+    if mail.withdraw_url:
+        headers = (
+            ("List-Unsubscribe", f"<{mail.withdraw_url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
     return OutgoingEmail(
         sender=mail.sender,
         recipient=mail.recipient,
         subject=f"Din e-bog: {' '.join(mail.ebook_title.split())}",
         text=_text(mail),
         html=_html(mail),
+        headers=headers,
     )

@@ -1,9 +1,16 @@
-"""Redeeming links: a download (spends one use) and a newsletter confirmation (idempotent)."""
+"""Redeeming links: a download (spends one use), newsletter confirmation and withdrawal.
+
+Confirmation and withdrawal are idempotent, and only their `confirm_*`/`withdraw_*`
+functions change anything: the `*_state` functions behind the pages a GET shows read only,
+so a mail filter that prefetches links changes nothing.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
+from typing import Literal
 from urllib.parse import quote
 
 from newsdesk.clock import Clock, system_clock
@@ -13,6 +20,10 @@ from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.secrets import token_secret
 from newsdesk.logic.ebooks import policy, tokens
 from newsdesk.logic.ebooks.errors import EbookNotFoundError, LinkUnavailableError
+from newsdesk.observability import logger
+
+# "pending": asked for and not confirmed; "confirmed": on file; "withdrawn": not (any more).
+type ConsentStatus = Literal["pending", "confirmed", "withdrawn"]
 
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -56,10 +67,58 @@ def authorize_download(ebook_id: str, token: str, *, clock: Clock = system_clock
     )
 
 
-def confirm_newsletter(token: str, *, clock: Clock = system_clock) -> None:
-    """Activate the newsletter consent of the request behind a confirmation token."""
-    now = clock()
+def _confirmable(token: str, now: datetime) -> tuple[store.LinkRecord, ConsentStatus]:
+    """The link behind a genuine confirmation token and its request's newsletter state."""
     claims = tokens.verify(token_secret(), token, purpose="newsletter", ebook_id=None, now=now)
     link = store.get_link(claims.r)
-    if link is None or not store.confirm_newsletter(link, confirmed_at=now):
-        raise LinkUnavailableError("request no longer exists")
+    status = store.newsletter_status(link) if link else None
+    if link is None or status is None or status == "not_requested":
+        raise LinkUnavailableError("missing")
+    if status == "withdrawn":
+        raise LinkUnavailableError("withdrawn")
+    return link, status
+
+
+def confirmation_state(token: str, *, clock: Clock = system_clock) -> ConsentStatus:
+    """What confirming would find: "pending" (confirm it) or "confirmed" (nothing to do)."""
+    return _confirmable(token, clock())[1]
+
+
+def confirm_newsletter(token: str, *, clock: Clock = system_clock) -> ConsentStatus:
+    """Activate the newsletter consent behind a confirmation token; the state it was in.
+
+    Raises InvalidTokenError, ExpiredTokenError or LinkUnavailableError.
+    """
+    now = clock()
+    link, before = _confirmable(token, now)
+    outcome = store.confirm_newsletter(link, confirmed_at=now)
+    if outcome != "confirmed":
+        raise LinkUnavailableError(outcome)
+    if before == "pending":
+        logger.info("newsletter consent confirmed", extra={"request_id": link.request_id})
+    return before
+
+
+def withdrawal_state(token: str, *, clock: Clock = system_clock) -> ConsentStatus:
+    """The consent a withdrawal link would withdraw: confirmed, pending, or none ("withdrawn")."""
+    claims = tokens.verify(token_secret(), token, purpose="withdraw", ebook_id=None, now=clock())
+    if store.has_consent(claims.r):
+        return "confirmed"
+    link = store.get_link(claims.r)
+    status = store.newsletter_status(link) if link else None
+    return "pending" if status == "pending" else "withdrawn"
+
+
+def withdraw_newsletter(token: str, *, clock: Clock = system_clock) -> bool:
+    """Withdraw the consent given (or asked for) through this request; True if there was one.
+
+    The consent record is deleted. The log names the request, never the address.
+    """
+    now = clock()
+    claims = tokens.verify(token_secret(), token, purpose="withdraw", ebook_id=None, now=now)
+    withdrawn = store.withdraw_newsletter(claims.r, withdrawn_at=now)
+    if withdrawn:
+        logger.info(
+            "newsletter consent withdrawn", extra={"request_id": claims.r, "ebook_id": claims.b}
+        )
+    return withdrawn

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from newsdesk.dal import ebook_requests as store
-from newsdesk.logic.ebooks.requests import email_key
+from newsdesk.logic.ebooks.mailbox import mailbox_key, normalize_email
 
 
 def erase_reader(email: str) -> int:
-    """Delete everything stored about `email`; the number of items removed.
+    """Delete everything stored about `email`'s mailbox; the number of items removed.
 
-    The address is normalised exactly as requests store it, so any spelling that reached
-    the store (case, IDN domain) finds the same records. Outstanding links stop working.
+    The address is reduced to its mailbox exactly as requests store it, so any spelling that
+    reached the store (case, IDN domain, +tag, Gmail dots) finds the same records. Records
+    stored under the whole lower-cased address (before mailboxes were counted) go too.
+    Outstanding links stop working.
     """
     try:
-        key = email_key(email)
-    except ValueError:  # no longer valid syntax: erase under the plain lower-cased spelling
-        key = email.strip().lower()
-    return store.erase_reader(key)
+        keys = {mailbox_key(email), normalize_email(email).lower()}
+    except ValueError:  # no longer valid syntax: erase under the plain spelling only
+        keys = {email.strip().lower()}
+    return sum(store.erase_reader(key) for key in sorted(keys))

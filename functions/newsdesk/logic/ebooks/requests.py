@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebook_requests as store
+from newsdesk.dal.codec import Item
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.mail import MailDeliveryError, send_email
 from newsdesk.dal.secrets import token_secret
@@ -22,32 +22,11 @@ from newsdesk.logic.ebooks.consent import CONSENT_TEXT_VERSION
 from newsdesk.logic.ebooks.errors import (
     DeliveryFailedError,
     EbookNotFoundError,
+    LinkBaseMissingError,
     RateLimitedError,
 )
-
-# RFC 5321's path limit; anything longer is not an address a mail server accepts.
-MAX_EMAIL_LENGTH = 254
-
-
-def normalize_email(raw: str) -> str:
-    """The deliverable ASCII form of an address (IDN domains in punycode), or ValueError.
-
-    Syntax only, no DNS: `check_deliverability=False`. Non-ASCII local parts are refused
-    because SES cannot send to them.
-    """
-    try:
-        valid = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
-        raise ValueError(str(error)) from error
-    return valid.ascii_email or valid.normalized
-
-
-def email_key(email: str) -> str:
-    """The form an address is counted, stored and erased under: case does not matter.
-
-    `RequestForm.email` is already normalised, so its key is simply `.lower()` of it.
-    """
-    return normalize_email(email).lower()
+from newsdesk.logic.ebooks.mailbox import MAX_EMAIL_LENGTH, mailbox_key, normalize_email
+from newsdesk.observability import logger
 
 
 class RequestForm(BaseModel):
@@ -84,14 +63,8 @@ class Client:
     source: str
 
 
-def _limit(
-    scope: store.CounterScope, subject: str, limit: int, window: timedelta, now: int
-) -> None:
-    wait = store.count_request(
-        scope, subject, now=now, window=int(window.total_seconds()), limit=limit
-    )
-    if wait is not None:
-        raise RateLimitedError(scope, wait)
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
 
 
 def _link(base: str, path: str, token: str) -> str:
@@ -103,14 +76,16 @@ def request_ebook(
     *,
     ebook_id: str,
     client: Client,
-    link_base: str,
+    link_base: str | None,
     clock: Clock = system_clock,
 ) -> None:
-    """Handle one request end to end; returns quietly for bots (nothing stored or sent).
+    """Handle one request end to end; every quiet outcome looks like success to the caller.
 
-    Order matters: an unknown e-book costs nothing, the client's limit is counted before the
-    address's (so one client cannot exhaust strangers' allowances for free), and the record
-    is stored before the mail is sent (a sent link always has a record behind it).
+    Quiet: a bot (honeypot filled), a repeat of the same request within a minute, and a
+    mailbox over its limit: nothing more is stored or sent, so the answer says nothing about
+    the address. Order matters: an unknown e-book costs nothing, the client's limit (429) is
+    counted before anything about the address, and the record is stored before the mail is
+    sent (a sent link always has a record behind it).
     """
     now: datetime = clock()
     ebook = get_ebook_item(ebook_id)
@@ -118,9 +93,60 @@ def request_ebook(
         raise EbookNotFoundError(ebook_id)
     if form.is_bot:
         return
-    stamp, key = int(now.timestamp()), form.email.lower()
-    _limit("client", client.ip, policy.CLIENT_LIMIT, policy.CLIENT_WINDOW, stamp)
-    _limit("address", key, policy.ADDRESS_LIMIT, policy.ADDRESS_WINDOW, stamp)
+    if not link_base:
+        raise LinkBaseMissingError("no PUBLIC_API_URL and no API Gateway domain")
+    stamp, key = int(now.timestamp()), mailbox_key(form.email)
+    by_client = store.count_request(
+        "client",
+        client.ip,
+        now=stamp,
+        window=_seconds(policy.CLIENT_WINDOW),
+        limit=policy.CLIENT_LIMIT,
+    )
+    if by_client.retry_after is not None:
+        raise RateLimitedError("client", by_client.retry_after)
+    fingerprint = f"{ebook_id}#{'newsletter' if form.newsletter else 'ebook'}"
+    if not store.claim_recent(key, fingerprint, now=stamp, window=_seconds(policy.REPEAT_WINDOW)):
+        logger.info(
+            "e-book request repeated within the repeat window", extra={"ebook_id": ebook_id}
+        )
+        return
+    by_address = store.count_request(
+        "address",
+        key,
+        now=stamp,
+        window=_seconds(policy.ADDRESS_WINDOW),
+        limit=policy.ADDRESS_LIMIT,
+    )
+    if by_address.retry_after is not None:
+        logger.info("e-book mail withheld: mailbox over its limit", extra={"ebook_id": ebook_id})
+        return
+    try:
+        _record_and_send(
+            form,
+            ebook=ebook,
+            key=key,
+            client=client,
+            link_base=link_base,
+            now=now,
+            last=by_address.hits >= policy.ADDRESS_LIMIT,
+        )
+    except DeliveryFailedError:
+        store.release_recent(key, fingerprint)
+        raise
+
+
+def _record_and_send(
+    form: RequestForm,
+    *,
+    ebook: Item,
+    key: str,
+    client: Client,
+    link_base: str,
+    now: datetime,
+    last: bool,
+) -> None:
+    ebook_id = str(ebook["id"])
     request_id = secrets.token_hex(16)
     link_expires = int((now + policy.LINK_LIFETIME).timestamp())
     store.save_request(
@@ -141,21 +167,29 @@ def request_ebook(
         link_expires_at=link_expires,
     )
     secret = token_secret()
-    download = tokens.sign(
-        secret, tokens.Claims(p="download", b=ebook_id, r=request_id, x=link_expires)
-    )
-    confirm = (
-        tokens.sign(secret, tokens.Claims(p="newsletter", b=ebook_id, r=request_id, x=link_expires))
-        if form.newsletter
-        else None
-    )
+
+    def signed(purpose: tokens.Purpose, expires: int) -> str:
+        claims = tokens.Claims(p=purpose, b=ebook_id, r=request_id, x=expires)
+        return tokens.sign(secret, claims)
+
+    confirm_url = withdraw_url = None
+    if form.newsletter:
+        confirm_url = _link(link_base, "/newsletter/confirm", signed("newsletter", link_expires))
+        withdraw_expires = int((now + policy.WITHDRAW_LINK_LIFETIME).timestamp())
+        withdraw_url = _link(
+            link_base, "/newsletter/withdraw", signed("withdraw", withdraw_expires)
+        )
     message = compose(
         EbookEmail(
             sender=settings().ses_sender,
             recipient=form.email,
             ebook_title=str(ebook["title"]),
-            download_url=_link(link_base, f"/ebooks/{quote(ebook_id)}/download", download),
-            confirm_url=_link(link_base, "/newsletter/confirm", confirm) if confirm else None,
+            download_url=_link(
+                link_base, f"/ebooks/{quote(ebook_id)}/download", signed("download", link_expires)
+            ),
+            confirm_url=confirm_url,
+            withdraw_url=withdraw_url,
+            last_today=last,
         )
     )
     try:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newsdesk.logic.ebooks.errors import ExpiredTokenError, InvalidTokenError
 
-type Purpose = Literal["download", "newsletter"]
+type Purpose = Literal["download", "newsletter", "withdraw"]
 
 _DOMAIN = b"newsdesk-ebook-link-v1\x00"
 # Far longer than any token we issue (~200 chars); refuses junk before decoding it.
@@ -32,7 +32,7 @@ class Claims(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    p: Literal["download", "newsletter"]
+    p: Literal["download", "newsletter", "withdraw"]
     b: str = Field(min_length=1, max_length=200)
     r: str = Field(pattern=r"^[0-9a-f]{32}$")
     x: int = Field(ge=0)
@@ -61,7 +61,8 @@ def verify(
 ) -> Claims:
     """The claims of a genuine, unexpired token for this purpose (and e-book), else raise.
 
-    `ebook_id=None` accepts any e-book: the newsletter confirmation route has none in its path.
+    `ebook_id=None` accepts any e-book: the newsletter routes have none in their path. An
+    expired token's error names its e-book (the claims are genuine: the MAC was checked).
     """
     if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise InvalidTokenError("malformed token")
@@ -82,5 +83,5 @@ def verify(
     if claims.p != purpose or (ebook_id is not None and claims.b != ebook_id):
         raise InvalidTokenError("token was issued for something else")
     if now.timestamp() >= claims.x:
-        raise ExpiredTokenError("token expired")
+        raise ExpiredTokenError("token expired", ebook_id=claims.b)
     return claims

@@ -114,7 +114,7 @@ def is_newer(candidate: str, applied: str | None) -> bool:
 def report_document(
     key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
 ) -> Item:
-    """The report exactly as DESIGN.md defines it; `slug` is what the key has live now.
+    """The report as the editors' guide (docs/redaktoer.md) defines it; `slug` is live now.
 
     `warnings` (same shape as `errors`) appears only when there is something to say.
     """
