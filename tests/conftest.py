@@ -43,7 +43,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # The function-specific variables the template declares (config has no silent defaults).
     monkeypatch.setenv("WORDS_PER_MINUTE", "200")
     monkeypatch.setenv("SES_SENDER", "nyhedsbrev@example.com")
-    monkeypatch.setenv("EBOOK_TOKEN_PARAMETER", "/newsdesk-test/ebook-token-secret")
+    monkeypatch.setenv("EBOOK_TOKEN_SECRET", "newsdesk-test/ebook-token-key")
     monkeypatch.setenv("PUBLIC_API_URL", "http://127.0.0.1:3000")
     monkeypatch.setenv("API_BASE_PATH", "/")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "NewsdeskTest")
@@ -71,4 +71,8 @@ def aws() -> Iterator[dict[str, Any]]:
             Bucket=BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
+        # The stack generates the e-book link key (EbookTokenSecret); tests get one too.
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=config.settings().ebook_token_secret, SecretString="g" * 64
+        )
         yield {"dynamodb": dynamodb, "s3": s3, "table": TABLE_NAME, "bucket": BUCKET_NAME}

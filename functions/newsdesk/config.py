@@ -37,7 +37,12 @@ class Settings(BaseModel):
     words_per_minute: int = Field(default=200, alias="WORDS_PER_MINUTE", ge=50, le=1000)
     cors_allowed_origins: tuple[str, ...] = Field(default=(), alias="CORS_ALLOWED_ORIGINS")
     ses_sender: str = Field(default="", alias="SES_SENDER")
-    ebook_token_parameter: str = Field(default="", alias="EBOOK_TOKEN_PARAMETER")
+    # ARN (or name) of the Secrets Manager secret holding the e-book link key.
+    ebook_token_secret: str = Field(default="", alias="EBOOK_TOKEN_SECRET")
+    # Empty: no CDN in front (local stack, tests), so no viewer address is trusted.
+    origin_verify_secret: str = Field(default="", alias="ORIGIN_VERIFY_SECRET")
+    # Empty: no CDN, nothing to invalidate (local stack, tests).
+    cdn_distribution_id: str = Field(default="", alias="CDN_DISTRIBUTION_ID")
     # Empty (the template's default): links use API Gateway's own domain.
     public_api_url: str = Field(default="", alias="PUBLIC_API_URL")
     api_base_path: str = Field(default="/", alias="API_BASE_PATH", pattern=r"^/")

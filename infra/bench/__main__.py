@@ -18,7 +18,12 @@ from infra.bench import cold_start, warm
 from infra.bench.common import machine
 
 # Benchmarks owned by the features they measure, run after ours when present.
-FEATURE_BENCHMARKS = ("infra.bench.imports", "infra.bench.package_size", "infra.bench.related")
+FEATURE_BENCHMARKS = (
+    "infra.bench.imports",
+    "infra.bench.package_size",
+    "infra.bench.related",
+    "infra.bench.capacity",
+)
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "CONTENT_BUCKET": "newsdesk-bench-content",
         "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
         "SES_SENDER": "nyhedsbrev@example.com",
-        "EBOOK_TOKEN_PARAMETER": "/newsdesk-bench/ebook-token-secret",
+        "EBOOK_TOKEN_SECRET": "newsdesk-bench/ebook-token-key",
         "API_BASE_PATH": "/",
         "POWERTOOLS_SERVICE_NAME": "newsdesk",
         "POWERTOOLS_METRICS_NAMESPACE": "Newsdesk",

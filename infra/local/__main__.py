@@ -59,6 +59,8 @@ def banner(info: dict[str, object], state_file: Path) -> str:
     """What a developer needs to start using the stack."""
     functions = info["functions"]
     assert isinstance(functions, dict)
+    skipped = info.get("not_emulated") or []
+    assert isinstance(skipped, list)
     lines = [
         "",
         "newsdesk local stack is ready",
@@ -70,6 +72,8 @@ def banner(info: dict[str, object], state_file: Path) -> str:
         f"  state             {state_file}",
         "  functions",
         *(f"    {name:<18}{detail['status']}" for name, detail in functions.items()),
+        *(["  not emulated (skipped locally)"] if skipped else []),
+        *(f"    {item}" for item in skipped),
         "",
         f"  upload: aws s3 cp FILE s3://{info['content_bucket']}/articles/ "
         f"--endpoint-url {info['aws_endpoint_url']}   (or: make publish FILE=…)",

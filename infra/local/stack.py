@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 import secrets
+import string
 import threading
 import time
 from collections import Counter
@@ -90,24 +91,31 @@ def content_type(path: Path) -> str:
     )
 
 
-def ssm_parameters_read(template: dict[str, Any], resolver: Resolver) -> set[str]:
-    """Names of the SSM parameters that the functions' policy statements allow reading."""
-    names = set()
-    for resource in resources("AWS::Serverless::Function", template).values():
-        for policy in resource["Properties"].get("Policies", []):
-            if not isinstance(policy, dict):
-                continue
-            for statement in policy.get("Statement", []):
-                actions = statement.get("Action", [])
-                actions = [actions] if isinstance(actions, str) else actions
-                if not any(a.startswith("ssm:GetParameter") for a in actions):
-                    continue
-                targets = resolver.resolve(statement.get("Resource", []))
-                for arn in [targets] if isinstance(targets, str) else targets:
-                    _, _, name = str(arn).partition(":parameter")
-                    if name and "*" not in name:
-                        names.add(name)
-    return names
+# Resource types the local stack does not emulate: their `!Ref` resolves to "" (for the
+# distribution id that means "no CDN, nothing to invalidate") and the banner lists them.
+NOT_EMULATED_PREFIXES = ("AWS::CloudFront::",)
+
+
+def generated_secret(spec: dict[str, Any]) -> str:
+    """A random value shaped like a `GenerateSecretString` (length; letters and digits)."""
+    length = int(spec.get("PasswordLength", 32))
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def not_emulated(template: dict[str, Any]) -> list[str]:
+    """`LogicalId (Type)` of what the local stack skips, including CodeDeploy canaries."""
+    skipped = [
+        f"{logical_id} ({resource['Type']})"
+        for logical_id, resource in template.get("Resources", {}).items()
+        if str(resource.get("Type", "")).startswith(NOT_EMULATED_PREFIXES)
+    ]
+    skipped += [
+        f"{logical_id} DeploymentPreference (CodeDeploy)"
+        for logical_id, resource in resources("AWS::Serverless::Function", template).items()
+        if "DeploymentPreference" in resource.get("Properties", {})
+    ]
+    return skipped
 
 
 class MotoServer(BackgroundServer):
@@ -186,7 +194,6 @@ class LocalStack:
         specs = function_specs(self.resolver, self.config.template_path)
         self.functions = [LocalFunction(spec, self.config.region) for spec in specs]
         self.api = HttpApiServer(self.config.host, self.config.api_port, self.functions)
-        self._create_read_secrets()
         self._set_environment(specs)
         loaded = [function for function in self.functions if function.load()]
         self._start_triggers(loaded)
@@ -241,20 +248,17 @@ class LocalStack:
                 RegionalDomainName=f"{name}.s3.{self.config.region}.amazonaws.com",
             )
             log.info("bucket %s (%s)", name, logical_id)
-
-    def _create_read_secrets(self) -> None:
-        """Play the operator: create each SSM parameter a function's policy lets it read.
-
-        The template cannot create SecureStrings (operators do before deploying), so the
-        local stack creates every parameter named in an `ssm:GetParameter*` statement with
-        a random 32-byte value.
-        """
-        ssm = self.client("ssm")
-        for name in sorted(ssm_parameters_read(self.template, self.resolver)):
-            ssm.put_parameter(
-                Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
-            )
-            log.info("ssm parameter %s (random SecureString)", name)
+        secretsmanager = self.client("secretsmanager")
+        for logical_id, resource in resources("AWS::SecretsManager::Secret", self.template).items():
+            props = resource.get("Properties", {})
+            name = self.resolver.string(props.get("Name", f"{stack}-{logical_id}"))
+            value = generated_secret(props.get("GenerateSecretString", {}))
+            arn = secretsmanager.create_secret(Name=name, SecretString=value)["ARN"]
+            self._register(logical_id, arn, Id=arn)
+            log.info("secret %s (%s, generated)", name, logical_id)
+        for logical_id, resource in self.template.get("Resources", {}).items():
+            if str(resource.get("Type", "")).startswith(NOT_EMULATED_PREFIXES):
+                self._register(logical_id, "")
 
     def _register(self, logical_id: str, ref: str, **attributes: str) -> None:
         self.resolver.refs[logical_id] = ref
@@ -439,6 +443,7 @@ class LocalStack:
                 for f in self.functions
             },
             "seed": seeded,
+            "not_emulated": not_emulated(self.template),
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }

@@ -504,7 +504,7 @@ def test_cold_reads_never_import_the_framework() -> None:
                 "TABLE_NAME": PROBE_TABLE,
                 "CONTENT_BUCKET": "newsdesk-probe-content",
                 "SES_SENDER": "nyhedsbrev@example.com",
-                "EBOOK_TOKEN_PARAMETER": "/newsdesk-probe/ebook-token-secret",
+                "EBOOK_TOKEN_SECRET": "newsdesk-probe/ebook-token-key",
                 "API_BASE_PATH": "/",
                 "AWS_LAMBDA_FUNCTION_NAME": "probe",
                 "CORS_ALLOWED_ORIGINS": ALLOWED,

@@ -86,7 +86,9 @@ def moto_endpoint() -> Iterator[str]:
 
 def function_env(logical_id: str, endpoint: str) -> dict[str, str]:
     """The function's environment as the template declares it, pointed at moto's server."""
-    resolver = Resolver(region=REGION, refs={"Table": TABLE})
+    # No CDN and no origin secret here (as on the local stack); the link key by name.
+    refs = {"Table": TABLE, "CdnDistribution": "", "OriginVerifySecret": ""}
+    resolver = Resolver(region=REGION, refs=refs | {"EbookTokenSecret": "newsdesk/ebook-token-key"})
     declared = {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()

@@ -73,10 +73,9 @@ def ebook_aws(aws: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The e-book in the registry, its PDF in the bucket, the token secret and SES sender."""
     import boto3
 
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=settings().ebook_token_parameter,
-        Type="SecureString",
-        Value=base64.b64encode(b"k" * 48).decode(),
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=settings().ebook_token_secret,
+        SecretString=base64.b64encode(b"k" * 48).decode(),
     )
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
     aws["s3"].put_object(Bucket=aws["bucket"], Key=PDF_KEY, Body=PDF_BYTES)
@@ -743,8 +742,8 @@ def test_whole_flow_over_http_against_a_moto_server(
         bucket = settings().content_bucket
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_object(Bucket=bucket, Key=PDF_KEY, Body=PDF_BYTES)
-        boto3.client("ssm").put_parameter(
-            Name=settings().ebook_token_parameter, Type="SecureString", Value="h" * 48
+        boto3.client("secretsmanager").create_secret(
+            Name=settings().ebook_token_secret, SecretString="h" * 48
         )
         ebook = Ebook(id=EBOOK_ID, title=TITLE, description="Opdag Ballerup.")
         item = ebook_item(ebook, source_key=f"ebooks/{EBOOK_ID}.md", pdf_key=PDF_KEY)

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from newsdesk.config import settings as app_settings
@@ -133,45 +134,46 @@ def test_mail_with_newsletter_wish_carries_withdrawal_and_one_click_headers() ->
 
 
 @pytest.fixture
-def ssm(aws: dict[str, Any]) -> Any:
+def secretsmanager(aws: dict[str, Any]) -> Any:
     secrets.reset()
-    yield boto3.client("ssm", region_name=REGION)
+    yield boto3.client("secretsmanager", region_name=REGION)
     secrets.reset()
 
 
-def test_secret_is_read_once_and_cached(ssm: Any) -> None:
-    ssm.put_parameter(
-        Name=app_settings().ebook_token_parameter, Type="SecureString", Value="v" * 40
+def test_secret_is_read_once_and_cached(secretsmanager: Any) -> None:
+    secretsmanager.put_secret_value(
+        SecretId=app_settings().ebook_token_secret, SecretString="v" * 40
     )
     calls: list[str] = []
-    clients.ssm().meta.events.register(
-        "before-call.ssm.GetParameter", lambda **_: calls.append("get")
+    clients.secretsmanager().meta.events.register(
+        "before-call.secrets-manager.GetSecretValue", lambda **_: calls.append("get")
     )
     assert secrets.token_secret() == b"v" * 40
     assert secrets.token_secret() == b"v" * 40
     assert calls == ["get"]
 
 
-def test_missing_secret_is_created_once_and_kept(ssm: Any) -> None:
-    name = app_settings().ebook_token_parameter
-    created = secrets.token_secret()
-    assert len(created) >= secrets.MIN_SECRET_BYTES
-    stored = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
-    assert stored["Type"] == "SecureString"
-    assert stored["Value"].encode() == created
-    secrets.reset()
-    assert secrets.token_secret() == created  # a second process reads it, never overwrites it
+def test_a_rotated_secret_is_read_once_the_cache_expires(secretsmanager: Any) -> None:
+    name = app_settings().ebook_token_secret
+    first = secrets.token_secret()
+    secretsmanager.put_secret_value(SecretId=name, SecretString="r" * 48)
+    assert secrets.token_secret() == first  # cached for SECRET_MAX_AGE
+    secrets.reset()  # what the cache's expiry does
+    assert secrets.token_secret() == b"r" * 48
+    versions = secretsmanager.list_secret_version_ids(SecretId=name)["Versions"]
+    assert len(versions) == 2  # the reads wrote nothing
 
 
-def test_existing_secret_is_never_overwritten(ssm: Any) -> None:
-    name = app_settings().ebook_token_parameter
-    ssm.put_parameter(Name=name, Type="SecureString", Value="w" * 40)
-    assert secrets.token_secret() == b"w" * 40
-    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Version"] == 1
+def test_missing_secret_is_an_error_not_a_creation(secretsmanager: Any) -> None:
+    name = app_settings().ebook_token_secret
+    secretsmanager.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    with pytest.raises(GetParameterError):
+        secrets.token_secret()
+    assert secretsmanager.list_secrets()["SecretList"] == []
 
 
-def test_short_secret_is_refused(ssm: Any) -> None:
-    ssm.put_parameter(Name=app_settings().ebook_token_parameter, Type="SecureString", Value="kort")
+def test_short_secret_is_refused(secretsmanager: Any) -> None:
+    secretsmanager.put_secret_value(SecretId=app_settings().ebook_token_secret, SecretString="kort")
     with pytest.raises(secrets.SecretMisconfiguredError):
         secrets.token_secret()
 
@@ -209,7 +211,7 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
 
     template = load_template()
     env = function_environment("ApiFunction", template)
-    assert {"SES_SENDER", "EBOOK_TOKEN_PARAMETER", "PUBLIC_API_URL", "EBOOK_PAGE_URL"} <= set(env)
+    assert {"SES_SENDER", "EBOOK_TOKEN_SECRET", "PUBLIC_API_URL", "EBOOK_PAGE_URL"} <= set(env)
     assert "OUTBOX_DIR" not in env  # only the local stack writes mail to files
     assert ttl_attribute(template) == "expires_at"  # what every counter and record carries
     assert template["Parameters"]["PublicApiUrl"]["Default"] == ""
@@ -234,9 +236,8 @@ def test_template_wires_the_ebook_flow_least_privilege() -> None:
     mail = statements["SendEbookMail"]
     assert mail["Action"] == ["ses:SendEmail"]
     assert mail["Resource"].value.endswith(":identity/${SesSenderAddress}")
-    secret = statements["ReadEbookTokenSecret"]
-    # PutParameter creates a missing parameter once (Overwrite=False), never replaces one.
-    assert secret["Action"] == ["ssm:GetParameter", "ssm:PutParameter"]
-    assert secret["Resource"].value.endswith(":parameter${EbookTokenParameterName}")
+    secret = statements["ReadSecrets"]
+    assert secret["Action"] == ["secretsmanager:GetSecretValue"]
+    assert env["EBOOK_TOKEN_SECRET"] in secret["Resource"]
     all_actions = [a for s in statements.values() for a in s["Action"]]
     assert not any(a.endswith("*") for a in all_actions)

@@ -46,10 +46,9 @@ def fuzzed_app(aws: dict[str, Any]) -> FastAPI:
                 tags=["Fællesskab", "Ballerup"] if index < 4 else ["Trafik"],
             )
         )
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=app_settings().ebook_token_parameter,
-        Type="SecureString",
-        Value=base64.b64encode(b"k" * 48).decode(),
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=app_settings().ebook_token_secret,
+        SecretString=base64.b64encode(b"k" * 48).decode(),
     )
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
     aws["s3"].put_object(Bucket=aws["bucket"], Key=f"ebooks/{EBOOK_ID}.pdf", Body=b"%PDF-1.4\n")

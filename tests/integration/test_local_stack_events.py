@@ -68,13 +68,8 @@ def local_names(
     aws["dynamodb"].create_table(**create_table_request(table))
     aws["s3"].create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     aws["s3"].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    token_parameter = load_template()["Parameters"]["EbookTokenParameterName"]["Default"]
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=token_parameter, Value="k" * 48, Type="SecureString"
-    )
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("CONTENT_BUCKET", bucket)
-    monkeypatch.setenv("EBOOK_TOKEN_PARAMETER", token_parameter)
     monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
     config.settings.cache_clear()
     clients.reset()

@@ -24,7 +24,8 @@ GLOBALS = {"TABLE_NAME": "newsdesk-dev-table", "CONTENT_BUCKET": "newsdesk-dev-c
 
 def declared_environment(logical_id: str) -> dict[str, str]:
     """The function's variables as the template declares them, parameters at their defaults."""
-    resolver = Resolver(refs={"Table": GLOBALS["TABLE_NAME"]})
+    refs = {"Table": GLOBALS["TABLE_NAME"], "CdnDistribution": "", "OriginVerifySecret": ""}
+    resolver = Resolver(refs=refs | {"EbookTokenSecret": "arn:aws:secretsmanager:e"})
     return {
         name: resolver.string(value)
         for name, value in function_environment(logical_id).items()

@@ -32,7 +32,7 @@ from infra.local.s3events import (
     diff_listing,
     s3_record,
 )
-from infra.local.stack import seed_files, ssm_parameters_read
+from infra.local.stack import generated_secret, not_emulated, seed_files
 from infra.local.streams import StreamPoller, lambda_record
 from infra.template.reading import (
     TEMPLATE_PATH,
@@ -149,9 +149,9 @@ def test_resolver_evaluates_the_intrinsics_the_template_uses() -> None:
 
 
 def _specs() -> dict[str, FunctionSpec]:
-    resolver = Resolver(
-        region="eu-north-1", refs={"Table": "newsdesk-Table", "ContentBucket": BUCKET}
-    )
+    refs = {"Table": "newsdesk-Table", "ContentBucket": BUCKET, "CdnDistribution": ""}
+    refs |= {"EbookTokenSecret": "arn:secret:e", "OriginVerifySecret": "arn:secret:o"}
+    resolver = Resolver(region="eu-north-1", refs=refs)
     resolver.attributes[("Table", "StreamArn")] = "arn:aws:dynamodb:eu-north-1:1:table/t/stream/s"
     for queue in resources("AWS::SQS::Queue"):
         resolver.attributes[(queue, "Arn")] = f"arn:aws:sqs:eu-north-1:1:{queue}"
@@ -191,9 +191,15 @@ def test_table_request_for_any_table_equals_the_single_table_helper() -> None:
     assert table_create_request(table["Properties"], "x") == create_table_request("x")
 
 
-def test_operator_secrets_are_the_parameters_the_policies_read() -> None:
-    names = ssm_parameters_read(load_template(), Resolver())
-    assert names == {load_template()["Parameters"]["EbookTokenParameterName"]["Default"]}
+def test_generated_secrets_follow_the_template_and_unknown_types_are_listed() -> None:
+    template = load_template()
+    for secret in resources("AWS::SecretsManager::Secret", template).values():
+        spec = secret["Properties"]["GenerateSecretString"]
+        value = generated_secret(spec)
+        assert len(value) == spec["PasswordLength"] and value.isalnum()
+    skipped = not_emulated(template)
+    assert any("AWS::CloudFront::Distribution" in item for item in skipped)
+    assert "ApiFunction DeploymentPreference (CodeDeploy)" in skipped
 
 
 def test_seed_uploads_ebook_pdfs_first_and_only_the_bucket_folders(tmp_path: Any) -> None:

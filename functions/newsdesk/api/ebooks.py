@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
+from newsdesk.api.client_ip import client_ip
 from newsdesk.api.problems import ProblemError, problem_responses
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
@@ -191,22 +192,6 @@ def _checked_id(ebook_id: str) -> str:
     if not EBOOK_ID_PATTERN.fullmatch(ebook_id):
         raise _not_found(ebook_id)
     return ebook_id
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address as API Gateway saw it (HTTP API v2 or REST v1), else the socket's.
-
-    The one place the per-client limit learns who the client is.
-    """
-    event = request.scope.get("aws.event")
-    if isinstance(event, dict):
-        context = event.get("requestContext") or {}
-        ip = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get(
-            "sourceIp"
-        )
-        if isinstance(ip, str) and ip:
-            return ip
-    return request.client.host if request.client else "unknown"
 
 
 _DOMAIN_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")

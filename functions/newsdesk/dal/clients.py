@@ -13,10 +13,11 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_ssm import SSMClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
@@ -40,9 +41,15 @@ def sesv2() -> SESV2Client:
 
 
 @cache
-def ssm() -> SSMClient:
-    """The SSM client behind the cached Powertools parameter provider."""
-    return boto3.client("ssm", config=_CONFIG)
+def secretsmanager() -> SecretsManagerClient:
+    """The Secrets Manager client behind the cached Powertools secrets provider."""
+    return boto3.client("secretsmanager", config=_CONFIG)
+
+
+@cache
+def cloudfront() -> CloudFrontClient:
+    """The CloudFront client that invalidates changed paths at the edge."""
+    return boto3.client("cloudfront", config=_CONFIG)
 
 
 def reset() -> None:
@@ -50,4 +57,5 @@ def reset() -> None:
     dynamodb.cache_clear()
     s3.cache_clear()
     sesv2.cache_clear()
-    ssm.cache_clear()
+    secretsmanager.cache_clear()
+    cloudfront.cache_clear()

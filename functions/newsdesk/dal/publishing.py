@@ -107,7 +107,7 @@ def read_source(key: str, version_id: str | None, *, max_bytes: int) -> SourceOb
     try:
         response = s3().get_object(**request)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+        if _missing(error, key, request.get("VersionId")):
             return None
         raise
     size = response["ContentLength"]
@@ -130,10 +130,30 @@ def source_exists(key: str) -> bool:
     try:
         s3().head_object(Bucket=_bucket(), Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING_OBJECT:
+        if _missing(error, key, None):
             return False
         raise
     return True
+
+
+def _missing(error: ClientError, key: str, version_id: str | None) -> bool:
+    """Whether a failed read means the object (or version) does not exist.
+
+    The function may list the bucket only under the upload prefixes (an `s3:prefix`
+    condition), which S3 does not apply to the implicit check behind a 404: a missing key
+    answers 403 then, so a denial is confirmed by listing exactly that key.
+    """
+    code = str(error.response.get("Error", {}).get("Code"))
+    if code in _MISSING_OBJECT:
+        return True
+    if code not in {"AccessDenied", "403"}:
+        return False
+    if version_id:
+        listed = s3().list_object_versions(Bucket=_bucket(), Prefix=key, MaxKeys=1000)
+        versions = listed.get("Versions", [])
+        return not any(v["Key"] == key and v.get("VersionId") == version_id for v in versions)
+    listed_now = s3().list_objects_v2(Bucket=_bucket(), Prefix=key, MaxKeys=1)
+    return not any(o["Key"] == key for o in listed_now.get("Contents", []))
 
 
 def report_key(key: str) -> str:

@@ -1,22 +1,20 @@
-"""The e-book token secret, read from SSM Parameter Store (SecureString) and cached.
+"""Secrets the stack creates (AWS::SecretsManager::Secret), read through Powertools and cached.
 
-The template passes the parameter's name as `EBOOK_TOKEN_PARAMETER`. Operators may create it
-(README, "Operators"); where it does not exist yet, the first request creates it with a random
-key (never overwriting one that exists), so a new stack works without a manual step.
-Powertools caches the decrypted value for `SECRET_MAX_AGE` seconds, so a warm function reads
-SSM a few times an hour at most and a rotation reaches every instance within that time.
+The template names each secret by its ARN in the environment (`EBOOK_TOKEN_SECRET`,
+`ORIGIN_VERIFY_SECRET`) and generates its value; no function may write a secret, so nothing
+here does. Powertools caches each value for `SECRET_MAX_AGE` seconds: a warm function reads
+Secrets Manager a few times an hour at most, and a rotation reaches every instance within
+that time (docs/operations.md, "Secrets and rotation").
 """
 
 from __future__ import annotations
 
-import secrets
 from functools import cache
 
-from aws_lambda_powertools.utilities.parameters import SSMProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from newsdesk.config import settings
-from newsdesk.dal.clients import ssm
+from newsdesk.dal.clients import secretsmanager
 
 SECRET_MAX_AGE = 300
 # HMAC-SHA256 keys shorter than this are guessable in practice; refuse to sign with them.
@@ -24,43 +22,42 @@ MIN_SECRET_BYTES = 32
 
 
 class SecretMisconfiguredError(RuntimeError):
-    """The token parameter exists but does not hold a usable secret."""
+    """A secret exists but does not hold a usable value."""
 
 
 @cache
-def _provider() -> SSMProvider:
+def _provider() -> SecretsProvider:
     """One provider per process: its cache is what makes repeated reads free."""
-    return SSMProvider(boto3_client=ssm())
+    return SecretsProvider(boto3_client=secretsmanager())
 
 
-def _create_if_missing(name: str) -> None:
-    """Create the parameter with a random key unless it exists (a racing creator wins)."""
-    client = ssm()
-    try:
-        client.put_parameter(
-            Name=name,
-            Value=secrets.token_urlsafe(48),
-            Type="SecureString",
-            Overwrite=False,
-            Description="HMAC key of e-mailed e-book links (created on first use)",
-        )
-    except client.exceptions.ParameterAlreadyExists:
-        return
+def _read(secret_id: str) -> str:
+    value = _provider().get(secret_id, max_age=SECRET_MAX_AGE)
+    if isinstance(value, bytes):
+        value = value.decode()
+    if not isinstance(value, str):
+        raise SecretMisconfiguredError(f"{secret_id} does not hold a string")
+    return value.strip()
 
 
 def token_secret() -> bytes:
     """The current HMAC key for download and confirmation tokens."""
-    name = settings().ebook_token_parameter
-    try:
-        value = _provider().get(name, max_age=SECRET_MAX_AGE, decrypt=True)
-    except GetParameterError:
-        _create_if_missing(name)
-        value = _provider().get(name, max_age=SECRET_MAX_AGE, decrypt=True, force_fetch=True)
-    if isinstance(value, str):
-        value = value.encode()
-    if not isinstance(value, bytes) or len(value.strip()) < MIN_SECRET_BYTES:
-        raise SecretMisconfiguredError(f"{name} must hold at least {MIN_SECRET_BYTES} bytes")
-    return value.strip()
+    secret_id = settings().ebook_token_secret
+    value = _read(secret_id).encode()
+    if len(value) < MIN_SECRET_BYTES:
+        raise SecretMisconfiguredError(f"{secret_id} must hold at least {MIN_SECRET_BYTES} bytes")
+    return value
+
+
+def origin_verify_secret() -> str | None:
+    """The value CloudFront sends in `X-Origin-Verify`; None where no CDN is configured."""
+    secret_id = settings().origin_verify_secret
+    if not secret_id:
+        return None
+    value = _read(secret_id)
+    if len(value) < MIN_SECRET_BYTES:
+        raise SecretMisconfiguredError(f"{secret_id} must hold at least {MIN_SECRET_BYTES} bytes")
+    return value
 
 
 def reset() -> None:

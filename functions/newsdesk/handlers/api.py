@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mangum import Mangum
 
 # What this function needs beyond the Globals (checked against template.yaml by a test).
-ENVIRONMENT = ("SES_SENDER", "EBOOK_TOKEN_PARAMETER", "API_BASE_PATH")
+ENVIRONMENT = ("SES_SENDER", "EBOOK_TOKEN_SECRET", "API_BASE_PATH")
 validate_at_init(*ENVIRONMENT)
 
 

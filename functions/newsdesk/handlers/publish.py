@@ -14,6 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdesk.config import settings, validate_at_init
+from newsdesk.handlers.edge import invalidating_changes
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
 from newsdesk.observability import logger, metrics
 
@@ -53,16 +54,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reports = []
     uploads = upload_events(event, config.content_bucket)
     metrics.add_metric(name="UploadEvents", unit=MetricUnit.Count, value=len(uploads))
-    for upload in uploads:
-        report = publisher.process(upload)
-        logger.info(
-            "upload processed",
-            extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
-        )
-        if report is not None:
-            reports.append(report)
-            # One EMF count per outcome (UploadsPublished, UploadsRejected, …) for dashboards.
-            metrics.add_metric(
-                name=f"Uploads{str(report['status']).capitalize()}", unit=MetricUnit.Count, value=1
+    # What the uploads changed leaves the CDN in one invalidation, even if a later one fails.
+    with invalidating_changes():
+        for upload in uploads:
+            report = publisher.process(upload)
+            logger.info(
+                "upload processed",
+                extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
             )
+            if report is not None:
+                reports.append(report)
+                # One EMF count per outcome (UploadsPublished, UploadsRejected, …).
+                metrics.add_metric(
+                    name=f"Uploads{str(report['status']).capitalize()}",
+                    unit=MetricUnit.Count,
+                    value=1,
+                )
     return {"reports": reports}

@@ -19,8 +19,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdesk.config import validate_at_init
 from newsdesk.dal import keys
+from newsdesk.handlers.edge import invalidating_changes
 from newsdesk.logic.related.maintenance import sync
-from newsdesk.observability import logger
+from newsdesk.observability import logger, metrics
 
 # Only the Globals (table, bucket); checked against template.yaml by a test.
 ENVIRONMENT: tuple[str, ...] = ()
@@ -45,12 +46,15 @@ def record_handler(record: DynamoDBRecord) -> None:
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process the batch; answer `batchItemFailures` for the records to retry."""
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+    # Pages whose teasers changed leave the CDN in one invalidation per batch.
+    with invalidating_changes():
+        response: dict[str, Any] = dict(
+            process_partial_response(
+                event=event, record_handler=record_handler, processor=processor, context=context
+            )
         )
-    )
     return response

@@ -29,6 +29,7 @@ from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
 from newsdesk.liveness import is_live
+from newsdesk.logic import freshness
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -224,6 +225,7 @@ class Publisher:
         )
         operations = decision.operations if decision.sets_live else []
         store.transact([store.put_source_state(state, previous), *operations])
+        freshness.written(operations)
         return report
 
     # Articles
@@ -547,3 +549,4 @@ def sync_ebook_copies(ebook_id: str) -> None:
             store.transact([guard, write])
         except store.WriteConflict:
             continue  # the article changed meanwhile; its own publish sets its copy
+        freshness.written([write])

@@ -23,10 +23,12 @@ from enum import StrEnum
 
 from newsdesk.dal import related as store
 from newsdesk.liveness import is_live
+from newsdesk.logic import freshness
 from newsdesk.logic.related.candidates import candidate_pool, caps_for
 from newsdesk.logic.related.profile import analyse, posting_features
 from newsdesk.logic.related.scoring import Stats, beats, rank_key, select, signals
-from newsdesk.related_records import Entry, Profile
+from newsdesk.models import Teaser
+from newsdesk.related_records import SHOWN, Entry, Profile
 
 # Up to this many live articles a change re-selects every list (in memory, ~3 reads each).
 SMALL_CORPUS = 64
@@ -140,9 +142,16 @@ def _save(slug: str, entries: list[Entry], known: store.ListState | None) -> Non
         if known is not None and known.entries == entries:
             return
         if store.save_list(slug, entries, known):
+            if known is None or _shown(entries) != _shown(known.entries):
+                freshness.teasers_changed(slug)  # the page shows other teasers now
             return
         known = store.get_list(slug)
     raise ListConflictError(f"related list of {slug!r} kept changing")
+
+
+def _shown(entries: list[Entry]) -> list[tuple[str, Teaser]]:
+    """What the article's page shows of a list (reason and teaser copy)."""
+    return [(e.reason, e.teaser) for e in entries[:SHOWN]]
 
 
 def _remove(slug: str, state: store.ArticleState) -> ListChange:
