@@ -86,8 +86,11 @@ e2e: venv ## The end-to-end tier: against API_URL=… BUCKET=… (a deployed sta
 API_PORT ?= 3000
 AWS_PORT ?= 5050
 
+# make run FRESH=1: discard .local/snapshot.pickle; CORS_ORIGINS=a,b: the CorsAllowedOrigins
+# parameter; RUN_ARGS: more options of `python -m infra.local --help`.
 run: venv ## The local stack: moto + triggers from template.yaml + API on http://127.0.0.1:3000
-	$(PY) -m infra.local --api-port $(API_PORT) --aws-port $(AWS_PORT)
+	$(PY) -m infra.local --api-port $(API_PORT) --aws-port $(AWS_PORT) $(if $(FRESH),--fresh) \
+		$(if $(CORS_ORIGINS),--parameter CorsAllowedOrigins=$(CORS_ORIGINS)) $(RUN_ARGS)
 
 publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELETE=1 unpublishes)
 	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi
@@ -108,7 +111,7 @@ bench: venv tools ## Benchmarks that print figures (cold start, request cost, re
 	$(PY) -m infra.bench
 
 load: venv ## Bounded load on a private local stack (loopback): publish + read, verify nothing lost
-	$(PY) -m infra.local.load
+	$(PY) -m infra.local.load $(LOAD_ARGS)
 
 openapi: venv ## Refresh docs/openapi.json (the committed API contract) from the app
 	$(PY) -m infra.deploy.openapi

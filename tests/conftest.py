@@ -39,7 +39,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("CONTENT_BUCKET", BUCKET_NAME)
-    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://www.example.dk")
     # The function-specific variables the template declares (config has no silent defaults).
     monkeypatch.setenv("WORDS_PER_MINUTE", "200")
     monkeypatch.setenv("SES_SENDER", "nyhedsbrev@example.com")

@@ -35,7 +35,6 @@ class Settings(BaseModel):
     table_name: NonBlank = Field(alias="TABLE_NAME")
     content_bucket: NonBlank = Field(alias="CONTENT_BUCKET")
     words_per_minute: int = Field(default=200, alias="WORDS_PER_MINUTE", ge=50, le=1000)
-    cors_allowed_origins: tuple[str, ...] = Field(default=(), alias="CORS_ALLOWED_ORIGINS")
     ses_sender: str = Field(default="", alias="SES_SENDER")
     # ARN (or name) of the Secrets Manager secret holding the e-book link key.
     ebook_token_secret: str = Field(default="", alias="EBOOK_TOKEN_SECRET")
@@ -50,14 +49,6 @@ class Settings(BaseModel):
     ebook_page_url: str = Field(default="", alias="EBOOK_PAGE_URL")
     # Local stack only: sent mail is written here as .eml files instead of SES.
     outbox_dir: str | None = Field(default=None, alias="OUTBOX_DIR")
-
-    @field_validator("cors_allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        """The template joins the CorsAllowedOrigins list with commas."""
-        if isinstance(value, str):
-            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
-        return value
 
     @field_validator("ebook_page_url")
     @classmethod

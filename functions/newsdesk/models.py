@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from newsdesk.labels import label_slug
 
 
 class ContractModel(BaseModel):
@@ -14,12 +16,35 @@ class ContractModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _with_slugs(data: Any, slugs: dict[str, str]) -> Any:
+    """Derive each slug field from its label field (stored copies without slugs get them too).
+
+    Always derived, never trusted from input: a slug is a function of its label.
+    """
+    if not isinstance(data, dict):
+        return data
+    derived = dict(data)
+    for slug_field, label_field in slugs.items():
+        label = data.get(label_field)
+        if isinstance(label, str):
+            derived[slug_field] = label_slug(label)
+        elif isinstance(label, list | tuple) and all(isinstance(v, str) for v in label):
+            derived[slug_field] = [label_slug(v) for v in label]
+    return derived
+
+
 class Author(ContractModel):
-    """An article's author; `name` is the display form "First Last"."""
+    """An article's author; `name` is the display form "First Last", `slug` its URL form."""
 
     name: str
     first_name: str
     last_name: str
+    slug: str = Field(default="", description="URL slug of the name (`/authors/{slug}`)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slug(cls, data: Any) -> Any:
+        return _with_slugs(data, {"slug": "name"})
 
     @classmethod
     def from_name(cls, name: str) -> Author:
@@ -44,10 +69,19 @@ class Teaser(ContractModel):
     subtitle: str | None = None
     summary: str | None = None
     category: str
+    category_slug: str = Field(default="", description="URL slug of `category`")
     tags: list[str] = Field(default_factory=list)
+    tag_slugs: list[str] = Field(
+        default_factory=list, description="URL slug of each tag, in the order of `tags`"
+    )
     author: Author
     reading_minutes: int = Field(ge=1)
     published_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slugs(cls, data: Any) -> Any:
+        return _with_slugs(data, {"category_slug": "category", "tag_slugs": "tags"})
 
 
 class RelatedTeaser(Teaser):
@@ -93,3 +127,34 @@ class EbookList(ContractModel):
     """All published e-books."""
 
     items: list[Ebook]
+
+
+class Label(ContractModel):
+    """A category or tag as menus and tag clouds show it."""
+
+    name: str
+    slug: str
+    articles: int = Field(ge=1, description="Number of published articles with this label")
+
+
+class LabelList(ContractModel):
+    """Every category or tag in use, most used first."""
+
+    items: list[Label]
+
+
+class AuthorPage(ContractModel):
+    """What an author page shows above the author's article list."""
+
+    name: str
+    first_name: str
+    last_name: str
+    slug: str
+    articles: int = Field(ge=1, description="Number of published articles by this author")
+
+
+class SearchPage(ContractModel):
+    """One page of search hits, best first, with an opaque cursor to the next."""
+
+    items: list[Teaser]
+    next_cursor: str | None = None

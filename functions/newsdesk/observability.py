@@ -1,6 +1,10 @@
 """Logging and metrics conventions shared by every function.
 
 Powertools Logger writes JSON with the correlation id of the request; Metrics writes EMF.
+The keys an invocation appends (function name, request id, correlation id…) are kept per
+thread: on Lambda one process runs one invocation at a time, but the local stack runs every
+function in one process, one thread each, and shared keys made one function's lines carry
+another's name and request id.
 The Tracer is not imported here: its aws-xray-sdk import costs ~300 ms of cold start, so a
 function opts in through `tracer()` only when POWERTOOLS_TRACE_DISABLED is not "true".
 """
@@ -8,8 +12,9 @@ function opts in through `tracer()` only when POWERTOOLS_TRACE_DISABLED is not "
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -18,7 +23,34 @@ if TYPE_CHECKING:
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "newsdesk")
 
-logger = Logger(service=SERVICE)
+
+class InvocationLogger(Logger):
+    """Powertools' Logger whose appended keys belong to the thread that appended them.
+
+    `inject_lambda_context` and `set_correlation_id` append through `append_keys`; here that
+    is Powertools' thread-safe variant, so concurrent invocations never see each other's
+    keys. The service and other construction-time keys stay shared.
+    """
+
+    def append_keys(self, **additional_keys: object) -> None:
+        """Keys for this thread's log lines (this invocation's and its thread's next ones)."""
+        self.thread_safe_append_keys(**additional_keys)
+
+    def remove_keys(self, keys: Iterable[str]) -> None:
+        """Remove keys appended by this thread."""
+        self.thread_safe_remove_keys(keys)
+
+    def get_current_keys(self) -> dict[str, Any]:
+        """The shared keys overlaid with this thread's."""
+        return {**super().get_current_keys(), **self.thread_safe_get_current_keys()}
+
+    def get_correlation_id(self) -> str | None:
+        """This thread's correlation id."""
+        value = self.thread_safe_get_current_keys().get("correlation_id")
+        return value if isinstance(value, str) else None
+
+
+logger = InvocationLogger(service=SERVICE)
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Newsdesk"), service=SERVICE
 )

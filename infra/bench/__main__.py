@@ -23,6 +23,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.package_size",
     "infra.bench.related",
     "infra.bench.capacity",
+    "infra.bench.search",
 )
 
 

@@ -91,7 +91,6 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": REGION,
         "TABLE_NAME": TABLE_NAME,
         "CONTENT_BUCKET": "newsdesk-bench-content",
-        "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
         "SES_SENDER": "nyhedsbrev@example.com",
         "EBOOK_TOKEN_SECRET": "newsdesk-bench/ebook-token-key",
         "API_BASE_PATH": "/",

@@ -6,10 +6,12 @@ import argparse
 import errno
 import io
 import logging
+import os
 import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 from infra.local.stack import CONTENT_DIR, LocalStack, StackConfig
 
@@ -35,6 +37,11 @@ def parse_args(argv: list[str] | None) -> StackConfig:
     )
     parser.add_argument("--no-seed", action="store_true", help="start empty")
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the snapshot in --state-dir and start from the template",
+    )
+    parser.add_argument(
         "--parameter",
         action="append",
         default=[],
@@ -52,28 +59,37 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         state_dir=args.state_dir,
         seed_dir=None if args.no_seed else args.seed_dir,
         parameters=parameters,
+        fresh=args.fresh,
     )
 
 
 def banner(info: dict[str, object], state_file: Path) -> str:
     """What a developer needs to start using the stack."""
     functions = info["functions"]
+    not_emulated = info.get("not_emulated") or {}
     assert isinstance(functions, dict)
-    skipped = info.get("not_emulated") or []
-    assert isinstance(skipped, list)
+    assert isinstance(not_emulated, dict)
+    seed = info.get("seed") or {}
+    assert isinstance(seed, dict)
+    started = (
+        "restored from the snapshot (make run FRESH=1: start clean)"
+        if seed.get("restored")
+        else "fresh from the template"
+    )
     lines = [
         "",
         "newsdesk local stack is ready",
+        f"  state             {started}",
         f"  api_url           {info['api_url']}   (try {info['api_url']}/articles)",
         f"  aws_endpoint_url  {info['aws_endpoint_url']}",
         f"  content_bucket    {info['content_bucket']}",
         f"  table_name        {info['table_name']}",
         f"  outbox            {info['outbox_dir']}",
-        f"  state             {state_file}",
+        f"  stack.json        {state_file}",
         "  functions",
         *(f"    {name:<18}{detail['status']}" for name, detail in functions.items()),
-        *(["  not emulated (skipped locally)"] if skipped else []),
-        *(f"    {item}" for item in skipped),
+        "  not emulated (declared in template.yaml, skipped here)",
+        *(f"    {kind} ×{count}" for kind, count in not_emulated.items()),
         "",
         f"  upload: aws s3 cp FILE s3://{info['content_bucket']}/articles/ "
         f"--endpoint-url {info['aws_endpoint_url']}   (or: make publish FILE=…)",
@@ -95,11 +111,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("werkzeug", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # Ctrl-C and SIGTERM (kill, a test's terminate()) stop cleanly, even when started in the
-    # background by a shell that ignores SIGINT for its children.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C and SIGTERM (kill, a supervisor, a test) stop cleanly, even when started in the
+    # background by a shell that ignores SIGINT for its children. Only the first signal
+    # counts: make passes a SIGTERM sent to the process group on to us a second time, and it
+    # must not interrupt the stop.
+    stopping = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     stack = LocalStack(config)
+    code = 0
     try:
         info = stack.start()
         print(banner(info, stack.state_file), flush=True)
@@ -115,10 +143,22 @@ def main(argv: list[str] | None = None) -> int:
             "other ports: make run AWS_PORT=… API_PORT=…",
             file=sys.stderr,
         )
-        return 1
+        code = 1
+    except Exception:
+        logging.getLogger("local").exception("the local stack failed")
+        code = 1
     finally:
-        stack.stop()
-    return 0
+        stopping = True
+        try:
+            stack.stop()
+        finally:
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Not waiting for a handler still running on a function's thread (the interpreter
+            # would join it at exit): one Ctrl-C ends the stack within seconds.
+            os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

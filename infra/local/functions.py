@@ -293,9 +293,9 @@ class LocalFunction:
         """Run the handler on the function's thread; raise InvocationError if it raises."""
         return self._container.submit(self._run, event, source).result()
 
-    def shutdown(self) -> None:
-        """Let the invocation in hand finish, then end the function's thread."""
-        self._container.shutdown(wait=True, cancel_futures=True)
+    def shutdown(self, wait: bool = True) -> None:
+        """End the function's thread after the invocation in hand (waiting for it if asked)."""
+        self._container.shutdown(wait=wait, cancel_futures=True)
 
     def _run(self, event: dict[str, Any], source: str) -> Any:
         if self.handler is None:
@@ -364,11 +364,11 @@ class AsyncInvoker:
         """Start the worker thread."""
         self._thread.start()
 
-    def stop(self) -> None:
-        """Finish the current invocation and stop."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after the current invocation (waiting at most `timeout` seconds for it)."""
         self._stopping.set()
         self._queue.put(None)
-        self._thread.join(timeout=self.function.spec.timeout + 1)
+        self._thread.join(timeout=self.function.spec.timeout + 1 if timeout is None else timeout)
 
     def submit(self, event: dict[str, Any], source: str) -> None:
         """Queue an event, as Lambda's Invoke with InvocationType=Event does."""

@@ -1,6 +1,10 @@
 """API Gateway HTTP API on loopback: each request becomes a payload-2.0 event for the
 function whose HttpApi route takes it, and the function's answer becomes the response —
 what `sam local start-api` does, without Docker.
+
+CORS is the gateway's, as on AWS: the template's `CorsConfiguration` answers preflights
+(the function never sees them) and replaces whatever CORS headers the function returns.
+Until the stack is ready every request gets 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -8,17 +12,20 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from infra.local.functions import HttpRoute, InvocationError, LocalFunction
-from infra.local.intrinsics import ACCOUNT_ID
+from infra.local.intrinsics import ACCOUNT_ID, Resolver
 from infra.local.serving import BackgroundServer
+from infra.template.reading import resources
 
 log = logging.getLogger("local.api")
 
@@ -29,6 +36,93 @@ _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
 # `function_specs` builds it, and the host of an HTTP API's own URL, for events made in code.
 PROXY_ROUTE = HttpRoute(name="Proxy", method="ANY", path="/{proxy+}")
 DEFAULT_HOST = "abc123.execute-api.eu-north-1.amazonaws.com"
+# Hosts API Gateway could have been reached under (name or IPv4, optional port); anything else
+# in a Host header is not put in the event's domainName.
+_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?")
+STARTING_RETRY_AFTER = "1"
+
+
+def _listed(config: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = config.get(name) or []
+    return tuple(str(v) for v in ([value] if isinstance(value, str) else value))
+
+
+@dataclass(frozen=True)
+class Cors:
+    """An HttpApi's CorsConfiguration, applied as API Gateway applies it."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_template(cls, resolver: Resolver) -> Cors | None:
+        """The first HttpApi's CorsConfiguration (`true` allows everything), else None."""
+        for resource in resources("AWS::Serverless::HttpApi", resolver.template).values():
+            config = resolver.resolve(resource.get("Properties", {}).get("CorsConfiguration"))
+            if config is True:
+                return cls(("*",), ("*",), ("*",))
+            if isinstance(config, dict):
+                age = config.get("MaxAge")
+                return cls(
+                    allow_origins=_listed(config, "AllowOrigins"),
+                    allow_methods=_listed(config, "AllowMethods"),
+                    allow_headers=_listed(config, "AllowHeaders"),
+                    expose_headers=_listed(config, "ExposeHeaders"),
+                    max_age=None if age is None else int(age),
+                    allow_credentials=bool(config.get("AllowCredentials", False)),
+                )
+        return None
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The Access-Control-Allow-Origin value for `origin`, or None when not allowed."""
+        if origin is None:
+            return None
+        if "*" in self.allow_origins:
+            return origin if self.allow_credentials else "*"
+        return origin if origin.lower() in {o.lower() for o in self.allow_origins} else None
+
+    def is_preflight(self, method: str, headers: dict[str, str]) -> bool:
+        """OPTIONS with Origin and Access-Control-Request-Method: the gateway answers it."""
+        return (
+            method == "OPTIONS"
+            and "origin" in headers
+            and "access-control-request-method" in headers
+        )
+
+    def preflight(self, headers: dict[str, str]) -> list[tuple[str, str]]:
+        """The 204's headers: none when the origin is not allowed."""
+        origin = self.allowed_origin(headers.get("origin"))
+        if origin is None:
+            return []
+        out = [("access-control-allow-origin", origin)]
+        if self.allow_credentials:
+            out.append(("access-control-allow-credentials", "true"))
+        if self.allow_methods:
+            out.append(("access-control-allow-methods", ",".join(self.allow_methods)))
+        if self.allow_headers:
+            out.append(("access-control-allow-headers", ",".join(self.allow_headers)))
+        if self.max_age is not None:
+            out.append(("access-control-max-age", str(self.max_age)))
+        return out
+
+    def response(
+        self, headers: list[tuple[str, str]], request_headers: dict[str, str]
+    ) -> list[tuple[str, str]]:
+        """The integration's headers without its CORS headers, plus the configured ones."""
+        kept = [(n, v) for n, v in headers if not n.lower().startswith("access-control-")]
+        origin = self.allowed_origin(request_headers.get("origin"))
+        if origin is None:
+            return kept
+        kept.append(("access-control-allow-origin", origin))
+        if self.allow_credentials:
+            kept.append(("access-control-allow-credentials", "true"))
+        if self.expose_headers:
+            kept.append(("access-control-expose-headers", ",".join(self.expose_headers)))
+        return kept
 
 
 def http_api_event(
@@ -58,6 +152,9 @@ def http_api_event(
     now = time.time()
     request_id = base64.b32encode(uuid.uuid4().bytes).decode().rstrip("=")[:16]
     host = merged.get("host", "127.0.0.1")
+    if not _HOSTNAME.fullmatch(host):
+        host = "127.0.0.1"
+    host = host.split(":")[0]
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,
@@ -150,12 +247,22 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 class HttpApiServer(BackgroundServer):
     """A threaded HTTP server in front of the functions with HttpApi events."""
 
-    def __init__(self, host: str, port: int, functions: Iterable[LocalFunction]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        functions: Iterable[LocalFunction],
+        cors: Cors | None = None,
+    ) -> None:
         routes = [(route, fn) for fn in functions for route in fn.spec.http]
         self.routes = sorted(routes, key=lambda pair: pair[0].specificity)
+        self.cors = cors
+        self.ready = threading.Event()
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, name="http-api")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="http-api", daemon=True
+        )
 
     def route(self, method: str, path: str) -> tuple[HttpRoute, LocalFunction, dict[str, str]]:
         """The most specific route that takes the request, or LookupError."""
@@ -164,6 +271,66 @@ class HttpApiServer(BackgroundServer):
             if params is not None:
                 return route, function, params
         raise LookupError(path)
+
+    def answer(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        protocol: str = "HTTP/1.1",
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """What API Gateway answers: 503 while starting, preflights, else the route's function."""
+        lowered = {name.lower(): value for name, value in headers}
+        if not self.ready.is_set():
+            status, out, payload = (
+                503,
+                [("content-type", "application/json")],
+                (b'{"message":"Service Unavailable: the local stack is starting"}'),
+            )
+            out.append(("retry-after", STARTING_RETRY_AFTER))
+        elif self.cors is not None and self.cors.is_preflight(method, lowered):
+            return 204, self.cors.preflight(lowered), b""
+        else:
+            status, out, payload = self._integrate(
+                method, target, headers, body, source_ip, protocol
+            )
+        if self.cors is not None:
+            out = self.cors.response(out, lowered)
+        return status, out, payload
+
+    def _integrate(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        protocol: str,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            route, function, params = self.route(method, unquote(urlsplit(target).path))
+        except LookupError:
+            return 404, [("content-type", "application/json")], b'{"message":"Not Found"}'
+        event = http_api_event(
+            method=method,
+            target=target,
+            headers=headers,
+            body=body,
+            source_ip=source_ip,
+            route=route,
+            path_parameters=params,
+            protocol=protocol,
+        )
+        try:
+            result = function.invoke(event, f"http {method} {target}")
+            status, out, payload = http_api_response(result)
+        except InvocationError:
+            status, out = 500, [("content-type", "application/json")]
+            payload = b'{"message":"Internal Server Error"}'
+        out.append(("apigw-requestid", event["requestContext"]["requestId"]))
+        return status, out, payload
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -176,31 +343,14 @@ class HttpApiServer(BackgroundServer):
                 started = time.perf_counter()
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                path = urlsplit(self.path).path
-                try:
-                    route, function, params = api.route(self.command, unquote(path))
-                except LookupError:
-                    self._send(
-                        404, [("content-type", "application/json")], b'{"message":"Not Found"}'
-                    )
-                    return
-                event = http_api_event(
-                    method=self.command,
-                    target=self.path,
-                    headers=self.headers.items(),
-                    body=body,
-                    source_ip=self.client_address[0],
-                    route=route,
-                    path_parameters=params,
-                    protocol=self.request_version,
+                status, headers, payload = api.answer(
+                    self.command,
+                    self.path,
+                    list(self.headers.items()),
+                    body,
+                    self.client_address[0],
+                    self.request_version,
                 )
-                try:
-                    result = function.invoke(event, f"http {self.command} {self.path}")
-                    status, headers, payload = http_api_response(result)
-                except InvocationError:
-                    status, headers = 500, [("content-type", "application/json")]
-                    payload = b'{"message":"Internal Server Error"}'
-                headers.append(("apigw-requestid", event["requestContext"]["requestId"]))
                 self._send(status, headers, payload)
                 elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s %s → %d (%.0f ms)", self.command, self.path, status, elapsed)

@@ -92,6 +92,8 @@ class Resolver:
             return self._parameter(name)
         if name in self.refs:
             return self.refs[name]
+        if name in self.template.get("Resources", {}):
+            return self.stand_in(name, "Ref")
         raise UnresolvableError(f"!Ref {name}: no parameter or local resource of that name")
 
     def get_att(self, resource: str, attribute: str) -> str:
@@ -99,9 +101,16 @@ class Resolver:
         try:
             return self.attributes[(resource, attribute)]
         except KeyError:
+            if resource in self.template.get("Resources", {}):
+                return self.stand_in(resource, attribute)
             raise UnresolvableError(
                 f"!GetAtt {resource}.{attribute}: not known on the local stack"
             ) from None
+
+    def stand_in(self, resource: str, attribute: str) -> str:
+        """What a resource the local stack does not create (CloudFront, a schedule…) yields:
+        a visibly local placeholder, so the functions that name it still load."""
+        return f"local-not-emulated-{resource}-{attribute}".lower()
 
     def _parameter(self, name: str) -> Any:
         value = self.parameters[name]

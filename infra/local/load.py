@@ -11,9 +11,12 @@ contracts:
 - the newest-first list holds exactly the live articles;
 - no related teaser points at an article that is not live, or shows a stale title.
 
-It prints throughput, latency and error counts, and exits 1 on any inconsistency or server
-error. Loopback only: by default it starts a private, empty stack (`python -m infra.local`
-on free ports) and stops it afterwards; `--state .local/stack.json` targets a running one.
+It prints throughput, latency, error counts and the stack's resident memory (RSS) before
+and after, and exits 1 on any inconsistency or server error. `--idle SECONDS` then leaves the
+stack idle and prints its RSS growth (`--large-mb` first uploads one large object, the case
+that used to grow without bound). Loopback only: by default it starts a private, empty
+stack (`python -m infra.local` on free ports) and stops it afterwards; `--state
+.local/stack.json` targets a running one.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Stack:
     endpoint: str
     bucket: str
     region: str
+    pid: int | None = None
 
 
 @dataclass
@@ -103,6 +107,7 @@ def _read_state(path: Path) -> Stack:
         endpoint=info["aws_endpoint_url"],
         bucket=info["content_bucket"],
         region=info.get("region", "eu-north-1"),
+        pid=info.get("pid"),
     )
     _loopback(stack.api_url)
     _loopback(stack.endpoint)
@@ -348,6 +353,44 @@ def inconsistencies(api: httpx.Client, run: str, expected: dict[str, Expected]) 
     return problems
 
 
+def rss_mb(pid: int | None) -> float | None:
+    """Resident memory of the stack's process in MB (Linux /proc), None where unknown."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except (OSError, TypeError):
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MB"
+
+
+def idle(stack: Stack, seconds: float, large_mb: int) -> None:
+    """Leave the stack idle for `seconds` and print its RSS at the start, every minute and
+    at the end (after uploading one object of `large_mb` MB under ebooks/, if asked)."""
+    if large_mb:
+        editor = Editor(stack, "idle", 0)
+        editor.s3.put_object(
+            Bucket=stack.bucket, Key="ebooks/stor-fil.pdf", Body=b"%PDF-1.7\n" * (large_mb << 17)
+        )
+        time.sleep(5)  # let the upload be handled before measuring
+    start = rss_mb(stack.pid)
+    what = f"one {large_mb} MB object" if large_mb else "no large object"
+    print(f"idle     {seconds:.0f} s, {what}")
+    print(f"           RSS {_mb(start)} at start")
+    began = time.monotonic()
+    while (left := seconds - (time.monotonic() - began)) > 0:
+        time.sleep(min(60.0, left))
+        print(f"           RSS {_mb(rss_mb(stack.pid))} after {time.monotonic() - began:.0f} s")
+    end = rss_mb(stack.pid)
+    if start is not None and end is not None:
+        print(f"           growth {end - start:+.1f} MB in {seconds / 60:.1f} min")
+
+
 def _percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1] if len(values) > 1 else 0.0
 
@@ -362,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, help="stack.json of a running local stack")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds to settle")
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--idle", type=float, default=0.0, help="then idle N s, print RSS")
+    parser.add_argument("--large-mb", type=int, default=0, help="upload one N MB object first")
     args = parser.parse_args(argv)
     if args.state is not None:
         if not args.state.exists():
@@ -372,7 +417,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(stack: Stack, args: argparse.Namespace) -> int:
+    """The load (if any articles), then the idle measurement (if asked)."""
+    code = load(stack, args) if args.articles else 0
+    if args.idle:
+        idle(stack, args.idle, args.large_mb)
+    return code
+
+
+def load(stack: Stack, args: argparse.Namespace) -> int:
     """Publish and read concurrently, settle, verify; print figures; 0 when consistent."""
+    memory_before = rss_mb(stack.pid)
     run_id = f"{os.getpid():x}{int(time.time()) % 10_000:04d}"
     editor = Editor(stack, run_id, args.seed)
     operations, expected = plan(editor, args.articles)
@@ -415,6 +469,13 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
         print(f"           when the reports were final, {len(transient)} differences remained:")
         for problem in transient[:5]:
             print(f"             {problem}")
+    memory_after = rss_mb(stack.pid)
+    grown = (
+        ""
+        if memory_before is None or memory_after is None
+        else f" ({memory_after - memory_before:+.0f} MB)"
+    )
+    print(f"  memory   stack RSS {_mb(memory_before)} at start, {_mb(memory_after)} at end{grown}")
     print(f"  errors   {server_errors} server/transport errors; {len(problems)} inconsistencies")
     for problem in problems[:20]:
         print(f"    ✗ {problem}")

@@ -113,18 +113,26 @@ def diff_listing(
     return vanished + changes
 
 
+type Lister = Callable[[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+
+
 class BucketWatcher:
-    """Polls one bucket and hands each change to the triggers that want it."""
+    """Polls one bucket and hands each change to the triggers that want it.
+
+    `lister(bucket, prefix)` returns (versions, delete markers) shaped as ListObjectVersions
+    entries; the stack reads them from moto's store in process (`MotoServer.list_versions`),
+    because moto's ListObjectVersions deep-copies every object, bodies included, per call.
+    """
 
     def __init__(
         self,
-        s3: Any,
+        lister: Lister,
         bucket: str,
         region: str,
         targets: Iterable[tuple[S3Trigger, Callable[[dict[str, Any], str], None]]],
         sequencer: Sequencer,
     ) -> None:
-        self.s3 = s3
+        self.lister = lister
         self.bucket = bucket
         self.region = region
         self.targets = list(targets)
@@ -136,18 +144,24 @@ class BucketWatcher:
         # List only what some trigger can want (all keys if any trigger has no prefix).
         self.prefixes = [""] if "" in prefixes else sorted(prefixes)
 
+    def baseline(self) -> None:
+        """Take what the bucket holds now as seen, without events (a restored snapshot)."""
+        diff_listing(self.seen, *self._listing())
+
     def scan(self) -> None:
         """One pass: list, diff, dispatch."""
+        for change in diff_listing(self.seen, *self._listing()):
+            self._dispatch(change)
+        self.scans += 1
+
+    def _listing(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         versions: list[dict[str, Any]] = []
         markers: list[dict[str, Any]] = []
         for prefix in self.prefixes:
-            paginator = self.s3.get_paginator("list_object_versions")
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                versions.extend(page.get("Versions", []))
-                markers.extend(page.get("DeleteMarkers", []))
-        for change in diff_listing(self.seen, versions, markers):
-            self._dispatch(change)
-        self.scans += 1
+            listed_versions, listed_markers = self.lister(self.bucket, prefix)
+            versions.extend(listed_versions)
+            markers.extend(listed_markers)
+        return versions, markers
 
     def _dispatch(self, change: Change) -> None:
         sequencer = self.sequencer.next()

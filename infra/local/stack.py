@@ -28,15 +28,17 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.models import FakeDeleteMarker, s3_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from infra.local import motopatch
+from infra.local import motopatch, snapshot
 from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, function_specs
-from infra.local.httpapi import HttpApiServer
-from infra.local.intrinsics import Resolver
+from infra.local.httpapi import Cors, HttpApiServer
+from infra.local.intrinsics import ACCOUNT_ID, Resolver
+from infra.local.outbox import OutboxWatcher
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.serving import BackgroundServer
-from infra.local.streams import StreamPoller
+from infra.local.streams import MotoStreamSource, StreamPoller
 from infra.template.reading import TEMPLATE_PATH, load_template, resources, table_create_request
 
 log = logging.getLogger("local.stack")
@@ -51,6 +53,19 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 _CONTENT_TYPES = {".md": "text/markdown; charset=utf-8", ".json": "application/json"}
+# Resource types the local stack creates or runs; every other type is listed as not emulated.
+EMULATED = frozenset(
+    {
+        "AWS::Serverless::Function",
+        "AWS::Serverless::HttpApi",
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::SQS::Queue",
+        "AWS::SecretsManager::Secret",
+    }
+)
+# How long stopping may wait for work in hand before leaving it (one Ctrl-C ends it all).
+STOP_GRACE = 1.0
 
 
 @dataclass
@@ -68,6 +83,7 @@ class StackConfig:
     parameters: dict[str, str] = field(default_factory=dict)
     poll_interval: float = 0.3
     seed_timeout: float = 300.0
+    fresh: bool = False
 
 
 def seed_files(seed_dir: Path) -> list[tuple[str, Path]]:
@@ -103,21 +119,6 @@ def generated_secret(spec: dict[str, Any]) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def not_emulated(template: dict[str, Any]) -> list[str]:
-    """`LogicalId (Type)` of what the local stack skips, including CodeDeploy canaries."""
-    skipped = [
-        f"{logical_id} ({resource['Type']})"
-        for logical_id, resource in template.get("Resources", {}).items()
-        if str(resource.get("Type", "")).startswith(NOT_EMULATED_PREFIXES)
-    ]
-    skipped += [
-        f"{logical_id} DeploymentPreference (CodeDeploy)"
-        for logical_id, resource in resources("AWS::Serverless::Function", template).items()
-        if "DeploymentPreference" in resource.get("Properties", {})
-    ]
-    return skipped
-
-
 class MotoServer(BackgroundServer):
     """moto's server with its backends behind one lock.
 
@@ -129,16 +130,43 @@ class MotoServer(BackgroundServer):
     def __init__(self, host: str, port: int) -> None:
         motopatch.install()
         app = DomainDispatcherApplication(create_backend_app)
-        lock = threading.Lock()
+        self.lock = threading.RLock()
 
         def serialised(environ: dict[str, Any], start_response: Any) -> Any:
-            with lock:
+            with self.lock:
                 return list(app(environ, start_response))
 
         self.server: BaseWSGIServer = make_server(
             host, port, serialised, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+
+    def list_versions(
+        self, bucket: str, prefix: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """ListObjectVersions' entries (all pages) read from moto's store, copying nothing."""
+        versions: list[dict[str, Any]] = []
+        markers: list[dict[str, Any]] = []
+        with self.lock:
+            store = s3_backends[ACCOUNT_ID]["aws"].get_bucket(bucket).keys
+            for name, history in store.iterlists():
+                if not name.startswith(prefix):
+                    continue
+                for position, key in enumerate(history):
+                    entry = {
+                        "Key": name,
+                        "VersionId": str(key.version_id),
+                        "LastModified": key.last_modified,
+                        "IsLatest": position == len(history) - 1,
+                    }
+                    if isinstance(key, FakeDeleteMarker):
+                        markers.append(entry)
+                    else:
+                        versions.append(entry | {"Size": key.size, "ETag": key.etag})
+        # Newest first within a key, as ListObjectVersions lists them.
+        versions.reverse()
+        markers.reverse()
+        return versions, markers
 
 
 class LocalStack:
@@ -162,14 +190,41 @@ class LocalStack:
         self.api: HttpApiServer | None = None
         self.queue_urls: dict[str, str] = {}
         self.info: dict[str, Any] = {}
+        self.secrets: dict[str, str] = {}
+        self.restored = False
+        self.outbox: OutboxWatcher | None = None
         self._saved_env: dict[str, str | None] = {}
-        self._watch_stop = False
+        self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
+        self._fingerprint = snapshot.fingerprint(
+            config.template_path, dict(config.parameters), config.region
+        )
 
     @property
     def state_file(self) -> Path:
         """`stack.json`: written when the stack is ready, removed when it stops."""
         return self.config.state_dir / "stack.json"
+
+    @property
+    def snapshot_file(self) -> Path:
+        """The saved tables and buckets a start restores (see `infra.local.snapshot`)."""
+        return self.config.state_dir / "snapshot.pickle"
+
+    def not_emulated(self) -> Counter[str]:
+        """Resource types of the template the local stack skips (CloudFront, alarms…)."""
+        skipped = Counter(
+            resource["Type"]
+            for resource in self.template["Resources"].values()
+            if resource["Type"] not in EMULATED
+        )
+        canaries = [
+            function
+            for function in resources("AWS::Serverless::Function", self.template).values()
+            if "DeploymentPreference" in function.get("Properties", {})
+        ]
+        if canaries:
+            skipped["DeploymentPreference (CodeDeploy canary)"] = len(canaries)
+        return skipped
 
     def client(self, service: str) -> Any:
         """A boto3 client of this stack's moto server (explicit endpoint and fake keys)."""
@@ -185,26 +240,62 @@ class LocalStack:
     # -- start -------------------------------------------------------------------------
 
     def start(self) -> dict[str, Any]:
-        """Bring everything up, publish the sample content, write stack.json; return it."""
+        """Bring everything up, restore or publish the content, write stack.json; return it.
+
+        The API listens from the start but answers 503 (Retry-After) until everything is
+        settled, so nothing half-seeded is ever served.
+        """
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_file.unlink(missing_ok=True)
+        if self.config.fresh:
+            self.snapshot_file.unlink(missing_ok=True)
         self.moto = MotoServer(self.config.host, self.config.aws_port)
+        saved_secrets = snapshot.restore(self.snapshot_file, self.config.region, self._fingerprint)
+        self.restored = saved_secrets is not None
         self.moto.start()
         self.endpoint = self.moto.url
-        self._provision()
+        self._provision(saved_secrets or {})
         specs = function_specs(self.resolver, self.config.template_path)
         self.functions = [LocalFunction(spec, self.config.region) for spec in specs]
-        self.api = HttpApiServer(self.config.host, self.config.api_port, self.functions)
+        self.api = HttpApiServer(
+            self.config.host,
+            self.config.api_port,
+            self.functions,
+            cors=Cors.from_template(self.resolver),
+        )
+        self.api.start()
         self._set_environment(specs)
         loaded = [function for function in self.functions if function.load()]
         self._start_triggers(loaded)
-        self.api.start()
-        seeded = self._seed()
+        seeded = {"restored": str(self.snapshot_file)} if self.restored else self._seed()
         self.info = self._describe(seeded)
+        self.api.ready.set()
         self._write_state()
+        if not self.restored:
+            self.save_snapshot()
         return self.info
 
-    def _provision(self) -> None:
-        """Create queues, tables and buckets as the template declares them."""
+    def save_snapshot(self) -> None:
+        """Keep the tables and buckets for the next start (failures only cost a slower start)."""
+        if self.moto is None:
+            return
+        try:
+            snapshot.save(
+                self.snapshot_file,
+                self.moto.lock,
+                self.config.region,
+                self._fingerprint,
+                self.secrets,
+            )
+        except Exception:
+            log.exception("saving %s failed; the next start will be fresh", self.snapshot_file)
+
+    def _provision(self, saved: dict[str, str]) -> None:
+        """Create queues, tables, buckets and secrets as the template declares them.
+
+        Secrets get a random value shaped by `GenerateSecretString`, or the value a restored
+        snapshot kept (`saved`, by name).
+        """
         sqs, dynamodb, s3 = self.client("sqs"), self.client("dynamodb"), self.client("s3")
         stack = self.config.stack_name
         for logical_id, resource in resources("AWS::SQS::Queue", self.template).items():
@@ -217,9 +308,13 @@ class LocalStack:
         for logical_id, resource in resources("AWS::DynamoDB::Table", self.template).items():
             props = resource["Properties"]
             name = self.resolver.string(props.get("TableName", f"{stack}-{logical_id}"))
-            table = dynamodb.create_table(**table_create_request(props, name))["TableDescription"]
+            try:
+                request = table_create_request(props, name)
+                table = dynamodb.create_table(**request)["TableDescription"]
+            except dynamodb.exceptions.ResourceInUseException:  # restored from the snapshot
+                table = dynamodb.describe_table(TableName=name)["Table"]
             ttl = props.get("TimeToLiveSpecification") or {}
-            if ttl.get("Enabled"):
+            if ttl.get("Enabled") and not self.restored:
                 dynamodb.update_time_to_live(
                     TableName=name,
                     TimeToLiveSpecification={
@@ -237,7 +332,8 @@ class LocalStack:
             location = {}
             if self.config.region != "us-east-1":
                 location = {"CreateBucketConfiguration": {"LocationConstraint": self.config.region}}
-            s3.create_bucket(Bucket=name, **location)
+            if not self.restored:
+                s3.create_bucket(Bucket=name, **location)
             if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
                 s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
             self._register(
@@ -252,10 +348,14 @@ class LocalStack:
         for logical_id, resource in resources("AWS::SecretsManager::Secret", self.template).items():
             props = resource.get("Properties", {})
             name = self.resolver.string(props.get("Name", f"{stack}-{logical_id}"))
-            value = generated_secret(props.get("GenerateSecretString", {}))
+            # A restored snapshot keeps the values, so e-mailed links stay valid.
+            value = saved.get(name) or generated_secret(props.get("GenerateSecretString", {}))
+            self.secrets[name] = value
             arn = secretsmanager.create_secret(Name=name, SecretString=value)["ARN"]
             self._register(logical_id, arn, Id=arn)
-            log.info("secret %s (%s, generated)", name, logical_id)
+            log.info(
+                "secret %s (%s, %s)", name, logical_id, "kept" if name in saved else "generated"
+            )
         for logical_id, resource in self.template.get("Resources", {}).items():
             if str(resource.get("Type", "")).startswith(NOT_EMULATED_PREFIXES):
                 self._register(logical_id, "")
@@ -294,13 +394,19 @@ class LocalStack:
 
     def _start_triggers(self, functions: list[LocalFunction]) -> None:
         """Stream pollers (their LATEST is now), async queues and bucket watchers."""
-        streams = self.client("dynamodbstreams")
+        assert self.moto is not None
         by_bucket: dict[str, list[Any]] = {}
         for function in functions:
             spec = function.spec
             for trigger in spec.streams:
+                source = MotoStreamSource(
+                    self.moto.lock,
+                    trigger.stream_arn,
+                    self.config.region,
+                    trigger.starting_position,
+                )
                 poller = StreamPoller(
-                    streams, trigger, function, self.config.region, self.send_to_destination
+                    source, trigger, function, self.config.region, self.send_to_destination
                 )
                 poller.start()
                 self.pollers.append(poller)
@@ -311,23 +417,34 @@ class LocalStack:
                 for s3_trigger in spec.s3:
                     by_bucket.setdefault(s3_trigger.bucket, []).append((s3_trigger, invoker.submit))
         sequencer = Sequencer()
-        s3 = self.client("s3")
         for bucket, targets in by_bucket.items():
-            watcher = BucketWatcher(s3, bucket, self.config.region, targets, sequencer)
-            watcher.scan()
+            watcher = BucketWatcher(
+                self.moto.list_versions, bucket, self.config.region, targets, sequencer
+            )
+            # A restored bucket's objects were handled before the snapshot was taken.
+            watcher.baseline() if self.restored else watcher.scan()
             self.watchers.append(watcher)
-        if self.watchers:
-            self._watch_thread = threading.Thread(target=self._watch, name="s3-watch", daemon=True)
-            self._watch_thread.start()
+        self.outbox = OutboxWatcher(Path(os.environ["OUTBOX_DIR"]), self._print_mail)
+        self._watch_thread = threading.Thread(target=self._watch, name="watch", daemon=True)
+        self._watch_thread.start()
+
+    @staticmethod
+    def _print_mail(line: str) -> None:
+        print(line, flush=True)
 
     def _watch(self) -> None:
-        while not self._watch_stop:
+        while not self._watch_stop.is_set():
             for watcher in self.watchers:
                 try:
                     watcher.scan()
                 except Exception:
                     log.exception("listing bucket %s failed", watcher.bucket)
-            time.sleep(self.config.poll_interval)
+            try:
+                if self.outbox is not None:
+                    self.outbox.scan()
+            except Exception:
+                log.exception("reading the outbox failed")
+            self._watch_stop.wait(self.config.poll_interval)
 
     def send_to_destination(self, arn: str, payload: dict[str, Any]) -> None:
         """Lambda's OnFailure destination: SQS queues of the stack get the record."""
@@ -443,7 +560,7 @@ class LocalStack:
                 for f in self.functions
             },
             "seed": seeded,
-            "not_emulated": not_emulated(self.template),
+            "not_emulated": dict(sorted(self.not_emulated().items())),
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -458,19 +575,28 @@ class LocalStack:
         partial.replace(self.state_file)
 
     def stop(self) -> None:
-        """Stop pollers, queues and servers; restore the environment; remove stack.json."""
+        """Remove stack.json; stop the API, triggers and moto, saving the snapshot between.
+
+        Work in hand gets STOP_GRACE seconds; an invocation still running after that is left
+        to the process's exit (its thread is not waited for), so stopping stays quick.
+        """
         self.state_file.unlink(missing_ok=True)
-        self._watch_stop = True
-        if self._watch_thread is not None:
-            self._watch_thread.join()
-        for poller in self.pollers:
-            poller.stop()
-        for invoker in self.invokers.values():
-            invoker.stop()
         if self.api is not None:
+            self.api.ready.clear()
             self.api.stop()
+        self._watch_stop.set()
+        if self._watch_thread is not None:
+            self._watch_thread.join(timeout=STOP_GRACE)
+        for poller in self.pollers:
+            poller.stop(timeout=STOP_GRACE / max(1, len(self.pollers)))
+        for invoker in self.invokers.values():
+            invoker.stop(timeout=STOP_GRACE / max(1, len(self.invokers)))
+        if self.busy():
+            log.warning("stopping with events in hand: they are not handled")
+        if self.moto is not None and self.info:
+            self.save_snapshot()
         for function in self.functions:
-            function.shutdown()
+            function.shutdown(wait=False)
         if self.moto is not None:
             self.moto.stop()
         for name, value in self._saved_env.items():

@@ -1,6 +1,11 @@
 """DynamoDB stream event source mapping, as Lambda runs it, against moto's server.
 
-Each shard is read with GetRecords; records that pass the trigger's FilterCriteria are
+The stream is read from moto's store in this process (`MotoStreamSource`), looked up by table
+name on every poll, not through GetRecords: moto keeps every shard iterator it ever issued
+(one per GetRecords call, so memory grows while idle), an iterator keeps pointing at the
+shard object it was issued for (a cancelled transaction swaps the table for its backup, and
+the poller read a dead shard for ever), and a re-created table's stream starts at the same
+sequence numbers as the old one. Records that pass the trigger's FilterCriteria are
 batched (BatchSize, MaximumBatchingWindowInSeconds) and the handler is invoked
 synchronously. A failed batch — an exception, or `batchItemFailures` when the trigger has
 ReportBatchItemFailures — is retried from the first failed record a bounded number of
@@ -15,11 +20,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from moto.dynamodb.models import dynamodb_backends
 
 from infra.local.functions import InvocationError, LocalFunction, StreamTrigger
+from infra.local.intrinsics import ACCOUNT_ID
 
 log = logging.getLogger("local.streams")
 
@@ -43,16 +52,85 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
     if isinstance(value, datetime):
-        return int(value.timestamp())
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return int(aware.timestamp())
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()
     return value
 
 
+class StreamSource(Protocol):
+    """Where a poller reads records: (shard id, stream ARN, GetRecords-shaped records)."""
+
+    def start(self) -> None:
+        """Take the starting position (LATEST: now)."""
+
+    def read(self, limit: int) -> tuple[str, str, list[dict[str, Any]]]:
+        """The next records, at most `limit`, in stream order."""
+        ...
+
+
+class MotoStreamSource:
+    """A table's stream in moto's store, followed across table swaps and re-creations.
+
+    The position is (stream label, next sequence number). The table is looked up by name on
+    each read, so a table object swapped in by a cancelled transaction is read where the old
+    one left off; a new stream label (table deleted and created again, stream re-enabled)
+    starts from its shard's first record; a shard shorter than the position (moto replaced
+    it) is read again from its start, since Lambda delivers at least once, never less.
+    """
+
+    def __init__(
+        self,
+        lock: AbstractContextManager[Any],
+        stream_arn: str,
+        region: str,
+        starting_position: str = "LATEST",
+    ) -> None:
+        self.lock = lock
+        self.region = region
+        self.table_name = stream_arn.split(":", 5)[5].split("/")[1]
+        self.starting_position = starting_position
+        self.label: str | None = None
+        self.next = 0
+
+    def _shard(self) -> tuple[Any, Any]:
+        table = dynamodb_backends[ACCOUNT_ID][self.region].tables.get(self.table_name)
+        shard = getattr(table, "stream_shard", None)
+        return table, shard
+
+    def start(self) -> None:
+        """LATEST: after the records written so far; TRIM_HORIZON: all of them."""
+        with self.lock:
+            table, shard = self._shard()
+            if shard is not None:
+                self.label = table.latest_stream_label
+                skipped = len(shard.items) if self.starting_position == "LATEST" else 0
+                self.next = shard.starting_sequence_number + skipped
+
+    def read(self, limit: int) -> tuple[str, str, list[dict[str, Any]]]:
+        """The records after the position (moto's own dictionaries: read, never change)."""
+        with self.lock:
+            table, shard = self._shard()
+            if shard is None or table.latest_stream_label is None:
+                return "", "", []
+            if table.latest_stream_label != self.label:
+                if self.label is not None:
+                    log.info("%s: new stream %s", self.table_name, table.latest_stream_label)
+                self.label, self.next = table.latest_stream_label, shard.starting_sequence_number
+            offset = self.next - shard.starting_sequence_number
+            if offset > len(shard.items):
+                log.warning("%s: stream shard was replaced; reading it again", self.table_name)
+                offset = 0
+            records = [record.to_json() for record in shard.items[offset : offset + limit]]
+            self.next = shard.starting_sequence_number + offset + len(records)
+            return shard.id, f"{table.table_arn}/stream/{self.label}", records
+
+
 @dataclass
 class _Shard:
     shard_id: str
-    iterator: str | None
+    stream_arn: str
     buffer: list[dict[str, Any]] = field(default_factory=list)
     first_buffered: float = 0.0
 
@@ -62,7 +140,7 @@ class StreamPoller:
 
     def __init__(
         self,
-        streams: Any,
+        source: StreamSource | None,
         trigger: StreamTrigger,
         function: LocalFunction,
         region: str,
@@ -70,7 +148,7 @@ class StreamPoller:
         poll_interval: float = 0.25,
         retry_delay: float = 0.2,
     ) -> None:
-        self.streams = streams
+        self.source = source
         self.trigger = trigger
         self.function = function
         self.region = region
@@ -81,7 +159,7 @@ class StreamPoller:
         self.dispatched = 0
         self.filtered_out = 0
         self._busy = False
-        self._shards: list[_Shard] = []
+        self._shards: dict[tuple[str, str], _Shard] = {}
         self._stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{function.spec.logical_id}", daemon=True
@@ -90,24 +168,18 @@ class StreamPoller:
     @property
     def pending(self) -> int:
         """Records read and waiting for (or in) a batch."""
-        return sum(len(shard.buffer) for shard in self._shards) + int(self._busy)
+        return sum(len(shard.buffer) for shard in self._shards.values()) + int(self._busy)
 
     def start(self) -> None:
         """Take the starting position now (so LATEST means 'from now'), then poll."""
-        description = self.streams.describe_stream(StreamArn=self.trigger.stream_arn)
-        for shard in description["StreamDescription"]["Shards"]:
-            iterator = self.streams.get_shard_iterator(
-                StreamArn=self.trigger.stream_arn,
-                ShardId=shard["ShardId"],
-                ShardIteratorType=self.trigger.starting_position,
-            )["ShardIterator"]
-            self._shards.append(_Shard(shard["ShardId"], iterator))
+        if self.source is not None:
+            self.source.start()
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop after the batch in hand."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after the batch in hand (waiting at most `timeout` seconds for it)."""
         self._stopping.set()
-        self._thread.join(timeout=self.function.spec.timeout + 1)
+        self._thread.join(timeout=self.function.spec.timeout + 1 if timeout is None else timeout)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -119,20 +191,23 @@ class StreamPoller:
             self._stopping.wait(self.poll_interval)
 
     def poll(self) -> None:
-        """One GetRecords per open shard, then the batches that are due."""
-        for shard in self._shards:
-            if shard.iterator is not None:
-                page = self.streams.get_records(ShardIterator=shard.iterator, Limit=1000)
-                shard.iterator = page.get("NextShardIterator")
-                for raw in page.get("Records", []):
-                    record = lambda_record(raw, self.trigger.stream_arn, self.region)
-                    if not self.trigger.accepts(record):
-                        self.filtered_out += 1
-                        continue
-                    if not shard.buffer:
-                        shard.first_buffered = time.monotonic()
-                    shard.buffer.append(record)
+        """Read what is new, then the batches that are due (older streams' first)."""
+        assert self.source is not None
+        shard_id, stream_arn, raws = self.source.read(1000)
+        if raws:
+            shard = self._shards.setdefault((stream_arn, shard_id), _Shard(shard_id, stream_arn))
+            for raw in raws:
+                record = lambda_record(raw, stream_arn, self.region)
+                if not self.trigger.accepts(record):
+                    self.filtered_out += 1
+                    continue
+                if not shard.buffer:
+                    shard.first_buffered = time.monotonic()
+                shard.buffer.append(record)
+        for key, shard in list(self._shards.items()):
             self._flush(shard)
+            if not shard.buffer:
+                del self._shards[key]
 
     def _flush(self, shard: _Shard) -> None:
         size = self.trigger.batch_size
@@ -221,7 +296,7 @@ class StreamPoller:
                         "approximateArrivalOfFirstRecord": arrivals[0],
                         "approximateArrivalOfLastRecord": arrivals[-1],
                         "batchSize": len(records),
-                        "streamArn": self.trigger.stream_arn,
+                        "streamArn": records[0].get("eventSourceARN", self.trigger.stream_arn),
                     },
                 },
             )

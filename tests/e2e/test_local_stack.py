@@ -98,3 +98,70 @@ def test_stream_dispatch_honours_the_filter_and_batch_size(local: dict[str, Any]
     assert first["eventSource"] == "aws:dynamodb"
     assert first["eventSourceARN"].startswith("arn:aws:dynamodb:eu-north-1:123456789012:table/")
     assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], int)
+
+
+def _article(title: str, tags: str) -> bytes:
+    return (
+        f"---\ntitle: {title}\nsummary: Om cykelstier i Ballerup.\ncategory: Trafik\n"
+        f"tags: [{tags}]\nauthor: Asta Petersen\n---\n"
+        "Kommunen bygger nye cykelstier langs Ballerup Boulevard og ved stationen.\n"
+    ).encode()
+
+
+def test_related_lists_follow_a_publish_after_a_cancelled_transaction(
+    local: dict[str, Any],
+) -> None:
+    """moto swaps the table object on a cancelled TransactWriteItems; the stream trigger
+    read the old table's shard for ever and RelatedFunction was never invoked again."""
+    dynamodb = local_client(local, "dynamodb")
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": local["table_name"],
+                        "Item": {"PK": {"S": "LOCALTEST#tx"}, "SK": {"S": "X"}},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                }
+            ]
+        )
+    s3 = local_client(local, "s3")
+    for slug, title in (
+        ("cykelsti-nord", "Cykelsti mod nord"),
+        ("cykelsti-syd", "Cykelsti mod syd"),
+    ):
+        body = _article(title, "Cykler, Ballerup, Trafiksikkerhed")
+        s3.put_object(Bucket=local["content_bucket"], Key=f"articles/{slug}.md", Body=body)
+
+    def related() -> list[str] | None:
+        status, _, payload = http(f"{local['api_url']}/articles/cykelsti-nord")
+        slugs = [t["slug"] for t in json.loads(payload)["related"]] if status == 200 else []
+        return slugs if "cykelsti-syd" in slugs else None
+
+    eventually(related, "cykelsti-syd among cykelsti-nord's related teasers")
+
+
+def test_the_gateway_answers_cors_from_the_template(local: dict[str, Any]) -> None:
+    origin = "http://localhost:5173"  # the CorsAllowedOrigins default
+    status, headers, _ = http(
+        f"{local['api_url']}/articles",
+        {"Origin": origin, "Access-Control-Request-Method": "GET"},
+        method="OPTIONS",
+    )
+    assert status == 204
+    assert headers["access-control-allow-origin"] == origin
+    assert headers["access-control-max-age"] == "600"
+    status, headers, _ = http(f"{local['api_url']}/articles", {"Origin": origin})
+    assert status == 200
+    assert headers["access-control-allow-origin"] == origin
+    assert headers["vary"] == "Origin"
+    assert http(f"{local['api_url']}/articles/", {"Host": "[::1]"})[0] == 404
+
+
+def test_not_emulated_resources_are_listed(local: dict[str, Any]) -> None:
+    assert local["not_emulated"]["AWS::CloudWatch::Alarm"] >= 1
+    assert local["not_emulated"]["AWS::CloudFront::Distribution"] == 1
+    assert local["not_emulated"]["DeploymentPreference (CodeDeploy canary)"] == 1
+    assert "AWS::SecretsManager::Secret" not in local["not_emulated"]
+    assert "AWS::Serverless::Function" not in local["not_emulated"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from newsdesk.api.caching import PUBLIC_CACHE
 from newsdesk.dal.clients import dynamodb
 
 from tests.factories import make_article, store_article
@@ -70,7 +71,9 @@ def test_teaser_has_contract_fields(client: TestClient, corpus: list[str]) -> No
         "subtitle",
         "summary",
         "category",
+        "category_slug",
         "tags",
+        "tag_slugs",
         "author",
         "reading_minutes",
         "published_at",
@@ -79,7 +82,10 @@ def test_teaser_has_contract_fields(client: TestClient, corpus: list[str]) -> No
         "name": "Asta Petersen",
         "first_name": "Asta",
         "last_name": "Petersen",
+        "slug": "asta-petersen",
     }
+    assert teaser["category_slug"] == "bolig"
+    assert teaser["tag_slugs"] == ["faellesskab"]
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "!!!", "eyJQSyI6MX0.abc", "a" * 2000, "."])
@@ -140,16 +146,41 @@ def test_etag_and_304(client: TestClient, corpus: list[str]) -> None:
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
-def test_cors_allows_only_configured_origins(client: TestClient, corpus: list[str]) -> None:
-    allowed = client.get("/articles", headers={"Origin": ORIGIN})
-    assert allowed.headers["access-control-allow-origin"] == ORIGIN
-    denied = client.get("/articles", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in denied.headers
+def test_the_app_leaves_cors_to_the_http_api(client: TestClient, corpus: list[str]) -> None:
+    """The HttpApi's CorsConfiguration answers CORS (tests/test_local_stack_gateway.py)."""
+    answer = client.get("/articles", headers={"Origin": ORIGIN})
+    assert answer.status_code == 200
+    assert not [name for name in answer.headers if name.startswith("access-control-")]
+    assert answer.headers["vary"] == "Origin"
     preflight = client.options(
         "/articles",
         headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
     )
-    assert preflight.status_code == 200
+    assert preflight.status_code == 405
+    assert preflight.headers["content-type"] == "application/problem+json"
+    assert not [name for name in preflight.headers if name.startswith("access-control-")]
+
+
+@pytest.mark.parametrize("path", ["/articles/", "/articles/a-0/", "/openapi.json/"])
+def test_a_trailing_slash_is_a_404_problem_not_a_redirect(
+    client: TestClient, corpus: list[str], path: str
+) -> None:
+    answer = client.get(path, follow_redirects=False)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "location" not in answer.headers
+
+
+def test_openapi_document_is_cached_like_every_get(client: TestClient) -> None:
+    first = client.get("/openapi.json")
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    assert first.headers["cache-control"] == PUBLIC_CACHE
+    etag = first.headers["etag"]
+    again = client.get("/openapi.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["etag"] == etag and again.content == b""
+    assert "/openapi.json" not in first.json()["paths"]
 
 
 def test_get_article_is_one_dynamodb_request(client: TestClient, corpus: list[str]) -> None:

@@ -87,12 +87,10 @@ def test_values_are_parsed_as_the_template_writes_them() -> None:
     settings = Settings.from_env(
         GLOBALS
         | {
-            "CORS_ALLOWED_ORIGINS": "https://a.dk, https://b.dk,",
             "PUBLIC_API_URL": "https://api.example.dk/",
             "OUTBOX_DIR": "",
         }
     )
-    assert settings.cors_allowed_origins == ("https://a.dk", "https://b.dk")
     assert settings.public_api_url == "https://api.example.dk"
     assert settings.outbox_dir is None
     assert settings.api_base_path == "/"

@@ -32,7 +32,7 @@ from infra.local.s3events import (
     diff_listing,
     s3_record,
 )
-from infra.local.stack import generated_secret, not_emulated, seed_files
+from infra.local.stack import generated_secret, seed_files
 from infra.local.streams import StreamPoller, lambda_record
 from infra.template.reading import (
     TEMPLATE_PATH,
@@ -191,15 +191,12 @@ def test_table_request_for_any_table_equals_the_single_table_helper() -> None:
     assert table_create_request(table["Properties"], "x") == create_table_request("x")
 
 
-def test_generated_secrets_follow_the_template_and_unknown_types_are_listed() -> None:
+def test_generated_secrets_follow_the_template() -> None:
     template = load_template()
     for secret in resources("AWS::SecretsManager::Secret", template).values():
         spec = secret["Properties"]["GenerateSecretString"]
         value = generated_secret(spec)
         assert len(value) == spec["PasswordLength"] and value.isalnum()
-    skipped = not_emulated(template)
-    assert any("AWS::CloudFront::Distribution" in item for item in skipped)
-    assert "ApiFunction DeploymentPreference (CodeDeploy)" in skipped
 
 
 def test_seed_uploads_ebook_pdfs_first_and_only_the_bucket_folders(tmp_path: Any) -> None:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from newsdesk.labels import slugify
 from newsdesk.logic.publishing.parsing import (
     MAX_BODY_HTML_BYTES,
     MAX_SOURCE_BYTES,
@@ -22,7 +23,6 @@ from newsdesk.logic.publishing.parsing import (
     parse_ebook,
 )
 from newsdesk.logic.publishing.rendering import reading_minutes, render_markdown, word_count
-from newsdesk.logic.publishing.slugs import slugify
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 RECEIVED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

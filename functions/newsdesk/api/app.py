@@ -1,41 +1,54 @@
-"""The FastAPI application: routes, CORS and problem documents."""
+"""The FastAPI application: routes and problem documents.
+
+CORS is not the app's: the HttpApi's CorsConfiguration (template.yaml) answers preflights and
+replaces any CORS header a function returns, so the app sends none. Paths are matched as
+given: no redirect adds or drops a trailing slash (an unknown path is the 404 problem).
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+import json
+
+from fastapi import FastAPI, Request, Response
 
 from newsdesk.api import ebooks, problems
-from newsdesk.api.fastpath import CORS_EXPOSE_HEADERS
+from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
 from newsdesk.api.problems import Problem
-from newsdesk.api.routes import articles
-from newsdesk.config import settings
+from newsdesk.api.routes import articles, navigation
+
+OPENAPI_PATH = "/openapi.json"
 
 
 def create_app() -> FastAPI:
-    """Build the app; CORS origins come from the template's parameter via the environment."""
+    """Build the app: routes, problem documents, a cacheable OpenAPI document."""
     app = FastAPI(
         title="newsdesk",
         version="1.0.0",
         description="Articles, related teasers and e-books of a Danish local magazine.",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
     )
     problems.install(app)
     app.include_router(articles.router)
+    app.include_router(navigation.router)
     app.include_router(ebooks.router)
-    origins = settings().cors_allowed_origins
-    if origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(origins),
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Content-Type", "If-None-Match"],
-            expose_headers=list(CORS_EXPOSE_HEADERS),
-            max_age=600,
-        )
     _register_problem_schema(app)
+    _serve_openapi(app)
     return app
+
+
+def _serve_openapi(app: FastAPI) -> None:
+    """GET /openapi.json with an ETag and Cache-Control, like every other GET."""
+
+    @app.get(OPENAPI_PATH, include_in_schema=False)
+    def openapi_document(request: Request) -> Response:
+        body = json.dumps(app.openapi(), separators=(",", ":")).encode()
+        answer = conditional_json(body, request.headers.get("if-none-match"))
+        if answer.status == 304:
+            return Response(status_code=304, headers=answer.headers)
+        return Response(answer.body, media_type=JSON_MEDIA_TYPE, headers=answer.headers)
 
 
 def _register_problem_schema(app: FastAPI) -> None:

@@ -38,16 +38,35 @@ def read_article(slug: str) -> Article:
     return article
 
 
+def _given(value: str | None) -> str | None:
+    """A filter as meant: blank means none."""
+    return value.strip() or None if value else None
+
+
 def read_teasers(
-    *, category: str | None, tag: str | None, limit: int, cursor: str | None
+    *,
+    category: str | None,
+    tag: str | None,
+    limit: int,
+    cursor: str | None,
+    author: str | None = None,
 ) -> TeaserPage:
-    """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem."""
+    """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem.
+
+    Category, tag and author are each matched by name or slug ("Grønne områder" or
+    "groenne-omraader"); an author's list is not combined with a category or tag.
+    """
+    category, tag, author = _given(category), _given(tag), _given(author)
+    if author is not None and (category is not None or tag is not None):
+        raise ProblemError(
+            400,
+            "unsupported-filter",
+            "Unsupported filter",
+            "author cannot be combined with category or tag.",
+        )
     try:
         return store.list_teasers(
-            category=category.strip() or None if category else None,
-            tag=tag.strip() or None if tag else None,
-            limit=limit,
-            cursor=cursor or None,
+            category=category, tag=tag, author=author, limit=limit, cursor=cursor or None
         )
     except store.InvalidCursorError as error:
         raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error

@@ -4,11 +4,12 @@ Importing FastAPI costs more than everything else on the API function's cold pat
 cold starts serve one of these two reads. So the handler first offers the API Gateway event
 here; this module answers it only when it can answer exactly as the FastAPI app behind Mangum
 would (same status, body bytes and headers, for HTTP API payload 2.0 and 1.0 and REST API
-events) and returns None otherwise: other routes and methods (HEAD is 405 there), CORS
-preflights, bodies, repeated or invalid query parameters (the app's 422), unusual paths or
-headers, and any error it did not foresee all go to the app. The app stays the one
-definition of the API and its OpenAPI document: its article routes and this module call the same
-`newsdesk.api.articles` reads, and both paths share the caching and problem-document code.
+events) and returns None otherwise: other routes and methods (HEAD is 405 there),
+bodies, repeated or invalid query parameters (the app's 422), unusual paths or headers,
+and any error it did not foresee all go to the app. Neither answers CORS: the HttpApi does.
+The app stays the one definition of the API and its OpenAPI document: its article routes and
+this module call the same `newsdesk.api.articles` reads, and both paths share the caching and
+problem-document code.
 `tests/test_api_fastpath.py` holds the two paths to byte-for-byte parity.
 """
 
@@ -34,11 +35,7 @@ from newsdesk.api.problems import (
     problem_body,
     problem_headers,
 )
-from newsdesk.config import settings
 from newsdesk.models import Article, TeaserPage
-
-# What browsers may read of a cross-origin answer (the app's CORSMiddleware uses it too).
-CORS_EXPOSE_HEADERS = ("ETag", "Retry-After")
 
 # Mangum's default text types: bodies of other types go back base64-encoded.
 _TEXT_MEDIA_TYPES = (
@@ -71,7 +68,6 @@ def answer(event: dict[str, Any], *, base_path: str = "/") -> dict[str, Any] | N
         status, out, body = _problem(error, path)
     except Exception:  # the app answers (and logs) whatever was not foreseen here
         return None
-    _add_cors(out, headers.get("origin"), settings().cors_allowed_origins)
     return _lambda_response(v2, status, out, body)
 
 
@@ -112,7 +108,9 @@ def _list_parameters(query: str) -> dict[str, Any]:
     if len(given) != len(pairs):
         raise _Unanswerable
     category, tag, cursor = given.get("category"), given.get("tag"), given.get("cursor")
-    if any(len(text) > LABEL_MAX_LENGTH for text in (category or "", tag or "")) or (
+    author = given.get("author")
+    labels = (category or "", tag or "", author or "")
+    if any(len(text) > LABEL_MAX_LENGTH for text in labels) or (
         len(cursor or "") > CURSOR_MAX_LENGTH
     ):
         raise _Unanswerable
@@ -122,6 +120,7 @@ def _list_parameters(query: str) -> dict[str, Any]:
     return {
         "category": category,
         "tag": tag,
+        "author": author,
         "limit": LIMIT_DEFAULT if limit is None else int(limit),
         "cursor": cursor,
     }
@@ -235,25 +234,6 @@ def _strip_base_path(path: str, base_path: str) -> str:
         if path.startswith(base):
             path = path[len(base) :]
     return unquote(path)
-
-
-def _add_cors(headers: dict[str, str], origin: str | None, allowed: tuple[str, ...]) -> None:
-    """Starlette CORSMiddleware's simple-request headers for the app's configuration.
-
-    The app installs the middleware only when origins are configured; it exposes
-    CORS_EXPOSE_HEADERS, allows no credentials and no origin regex.
-    """
-    if not allowed:
-        return
-    allow_all = "*" in allowed
-    if origin is not None:
-        if allow_all:
-            headers["access-control-allow-origin"] = "*"
-        headers["access-control-expose-headers"] = ", ".join(CORS_EXPOSE_HEADERS)
-        if not allow_all and origin in allowed:
-            headers["access-control-allow-origin"] = origin
-    vary = headers.get("vary")
-    headers["vary"] = f"{vary}, Origin" if vary is not None else "Origin"
 
 
 def _lambda_response(v2: bool, status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:

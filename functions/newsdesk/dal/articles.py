@@ -92,18 +92,30 @@ def list_teasers(
     *,
     category: str | None = None,
     tag: str | None = None,
+    author: str | None = None,
     limit: int = 12,
     cursor: str | None = None,
 ) -> TeaserPage:
-    """Newest-first published teasers, optionally by category and/or tag, one page."""
-    if tag is not None:
+    """Newest-first published teasers, by category and/or tag, or by author; one page.
+
+    Labels are matched by their slug, so the name and the slug of a label give one list.
+    """
+    if author is not None:
+        if tag is not None or category is not None:
+            raise ValueError("an author's list cannot be filtered by category or tag")
+        index, pk_name, sk_name = keys.AUTHOR_INDEX, "GSI3PK", "GSI3SK"
+        pk = keys.author_list_pk(author)
+    elif tag is not None:
         index, pk_name, sk_name, pk = keys.LIST_INDEX, "GSI1PK", "GSI1SK", keys.tag_list_pk(tag)
     elif category is not None:
         index, pk_name, sk_name = keys.CATEGORY_INDEX, "GSI2PK", "GSI2SK"
         pk = keys.category_list_pk(category)
     else:
         index, pk_name, sk_name, pk = keys.LIST_INDEX, "GSI1PK", "GSI1SK", keys.ALL_ARTICLES
-    list_id = f"{pk}|{category if tag is not None else ''}"
+    wanted_category = None
+    if tag is not None and category is not None:
+        wanted_category = keys.category_list_pk(category)
+    list_id = f"{pk}|{wanted_category or ''}"
     request: dict[str, Any] = {
         "TableName": settings().table_name,
         "IndexName": index,
@@ -112,10 +124,8 @@ def list_teasers(
         "ScanIndexForward": False,
         "Limit": limit,
     }
-    wanted_category = None
-    if tag is not None and category is not None:
+    if wanted_category is not None:
         request["FilterExpression"] = "category_key = :cat"
-        wanted_category = keys.category_list_pk(category)
         request["ExpressionAttributeValues"][":cat"] = {"S": wanted_category}
     if cursor:
         start = decode_cursor(list_id, cursor)
@@ -153,6 +163,8 @@ def article_items(article: Article, *, source_key: str, extra: Item | None = Non
         "GSI1SK": sort_key,
         "GSI2PK": category_key,
         "GSI2SK": sort_key,
+        "GSI3PK": keys.author_list_pk(article.author.name),
+        "GSI3SK": sort_key,
         **teaser,
         "body_html": article.body_html,
         "updated_at": article.updated_at.isoformat(),

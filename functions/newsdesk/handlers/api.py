@@ -46,6 +46,37 @@ def through_app(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
 
 
 _REPEATED_SLASHES = re.compile(r"/{2,}")
+# What Mangum can split into server and port (`host.split(":")`, then `int(port)`).
+_SPLITTABLE_HOST = re.compile(r"[^:,]*(?::[0-9]{1,5})?")
+_DIGITS = re.compile(r"[0-9]{1,5}")
+
+
+def plain_host(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with a Host and X-Forwarded-Port that Mangum can parse.
+
+    Mangum splits Host on ':' and int()s the port, so `[::1]`, `a:b:c` or a port that is
+    not a number raised (a 500). API Gateway sends its own domain there; any other value is
+    replaced by the request's domainName (or dropped), a non-numeric port is dropped.
+    """
+    context = event.get("requestContext")
+    domain = context.get("domainName") if isinstance(context, dict) else None
+    fallback = domain if isinstance(domain, str) and _SPLITTABLE_HOST.fullmatch(domain) else None
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if not isinstance(headers, dict):
+            continue
+        fixed: dict[Any, Any] = {}
+        for name, value in headers.items():
+            lower = name.lower() if isinstance(name, str) else name
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            if lower == "host" and not _SPLITTABLE_HOST.fullmatch(text):
+                if fallback is not None:
+                    fixed[name] = [fallback] if isinstance(value, list) else fallback
+            elif lower != "x-forwarded-port" or _DIGITS.fullmatch(text):
+                fixed[name] = value
+        if fixed != headers:
+            event = {**event, field: fixed}
+    return event
 
 
 def merge_slashes(event: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +100,7 @@ def merge_slashes(event: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The fast path's answer when it has one, else the app's (the same answer, slower)."""
-    event = merge_slashes(event)
+    event = plain_host(merge_slashes(event))
     return fastpath.answer(event, base_path=settings().api_base_path) or through_app(event, context)
 
 

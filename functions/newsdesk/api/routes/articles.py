@@ -35,7 +35,7 @@ router = APIRouter(tags=["articles"])
 @router.get(
     "/articles",
     response_model=TeaserPage,
-    summary="Newest-first published teasers, by category and/or tag",
+    summary="Newest-first published teasers, by category and/or tag, or by author",
     responses={
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
         **problem_responses(400, 422),
@@ -43,13 +43,19 @@ router = APIRouter(tags=["articles"])
 )
 async def list_articles(
     request: Request,
+    *,
     category: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
     tag: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
     limit: Annotated[int, Query(ge=LIMIT_MIN, le=LIMIT_MAX)] = LIMIT_DEFAULT,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+    author: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
 ) -> Response:
-    """One page of teasers; `next_cursor` fetches the next page of the same list."""
-    page = read_teasers(category=category, tag=tag, limit=limit, cursor=cursor)
+    """One page of teasers; `next_cursor` fetches the next page of the same list.
+
+    `category`, `tag` and `author` take a name or its slug ("Grønne områder" or
+    "groenne-omraader"); `author` is not combined with the other two.
+    """
+    page = read_teasers(category=category, tag=tag, author=author, limit=limit, cursor=cursor)
     return cached_json(request, page)
 
 

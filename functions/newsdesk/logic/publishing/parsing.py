@@ -26,9 +26,8 @@ from pydantic import (
     ValidationError,
 )
 
-from newsdesk.labels import normalize_label
+from newsdesk.labels import normalize_label, slugify
 from newsdesk.logic.publishing.rendering import reading_minutes, render_markdown
-from newsdesk.logic.publishing.slugs import slugify
 from newsdesk.models import Article, Author, Ebook
 
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})

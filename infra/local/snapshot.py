@@ -1,0 +1,88 @@
+"""Yesterday's stack this morning: moto's tables and buckets kept in `.local/` between runs.
+
+Starting from scratch means publishing the sample content and computing every related list
+again (most of a cold start); restoring the saved state takes well under a second. The
+snapshot holds moto's DynamoDB and S3 stores for the stack's account and region (pickled:
+moto's models are plain objects) and the values of the SSM parameters the stack created, so
+e-mailed links stay valid. It is written atomically when the stack is ready and again when
+it stops, and ignored when the template, its parameters or moto changed since (`make run
+FRESH=1` discards it by hand). It is a local developer file: never load one you did not make.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+from contextlib import AbstractContextManager
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from moto.dynamodb.models import dynamodb_backends
+from moto.s3.models import s3_backends
+
+from infra.local.intrinsics import ACCOUNT_ID
+
+log = logging.getLogger("local.snapshot")
+
+FORMAT = 1
+
+
+def fingerprint(template_path: Path, parameters: dict[str, str], region: str) -> str:
+    """What a snapshot must have been made with to be restored."""
+    digest = hashlib.sha256(template_path.read_bytes())
+    digest.update(
+        json.dumps([parameters, region, version("moto"), FORMAT], sort_keys=True).encode()
+    )
+    return digest.hexdigest()
+
+
+def save(
+    path: Path, lock: AbstractContextManager[Any], region: str, print_: str, secrets: dict[str, str]
+) -> None:
+    """Write the snapshot (under moto's lock, so no request is half applied)."""
+    with lock:
+        data = pickle.dumps(
+            {
+                "fingerprint": print_,
+                "dynamodb": dynamodb_backends[ACCOUNT_ID][region],
+                "s3": s3_backends[ACCOUNT_ID]["aws"],
+                "secrets": secrets,
+            },
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    partial = path.with_suffix(".tmp")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
+    """Put a matching snapshot into moto's stores; the saved secrets, or None if not restored.
+
+    Call before anything reads moto. Stream records already in the snapshot are dropped (their
+    sequence numbers are kept), as AWS trims records after 24 hours: triggers start after them.
+    """
+    if not path.exists():
+        return None
+    try:
+        state = pickle.loads(path.read_bytes())
+    except Exception:
+        log.warning("%s is unreadable; starting fresh", path)
+        return None
+    if not isinstance(state, dict) or state.get("fingerprint") != print_:
+        log.info("%s was made with another template, parameters or moto; starting fresh", path)
+        return None
+    dynamodb, s3 = state["dynamodb"], state["s3"]
+    for table in dynamodb.tables.values():
+        shard = table.stream_shard
+        if shard is not None:
+            shard.starting_sequence_number += len(shard.items)
+            shard.items = []
+    dynamodb_backends[ACCOUNT_ID][region] = dynamodb
+    s3_backends[ACCOUNT_ID]["aws"] = s3
+    for name in s3.buckets:
+        s3_backends.bucket_accounts[name] = ("aws", ACCOUNT_ID)
+    secrets: dict[str, str] = state["secrets"]
+    return secrets

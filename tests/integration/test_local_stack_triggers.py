@@ -1,0 +1,161 @@
+"""The local stack's triggers against moto's server in this process: a stream trigger keeps
+delivering after everything a client can make moto do to a table (a cancelled transaction
+swaps the table object for its backup; a deleted and re-created table starts a new stream
+at the same sequence numbers), and watching costs moto no memory per poll."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodbstreams.models import dynamodbstreams_backends
+from moto.s3.models import FakeKey
+
+from infra.local.functions import FunctionSpec, LocalFunction, S3Trigger, StreamTrigger
+from infra.local.intrinsics import ACCOUNT_ID
+from infra.local.s3events import BucketWatcher, Sequencer
+from infra.local.stack import MotoServer
+from infra.local.streams import MotoStreamSource, StreamPoller
+from infra.template.reading import TEMPLATE_PATH, create_table_request
+
+pytestmark = pytest.mark.slow
+
+REGION = "eu-north-1"
+
+
+def eventually[T](probe: Callable[[], T | None], what: str, deadline: float = 10.0) -> T:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if (result := probe()) is not None:
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"not within {deadline:.0f} s: {what}")
+
+
+@pytest.fixture
+def moto() -> Iterator[MotoServer]:
+    server = MotoServer("127.0.0.1", 0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def client(moto: MotoServer, service: str) -> Any:
+    return boto3.client(service, endpoint_url=moto.url, region_name=REGION)  # type: ignore[call-overload]
+
+
+class Consumer:
+    """A stream-triggered function that records the keys and source ARNs it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+
+    def __call__(self, event: dict[str, Any], context: Any) -> None:
+        for record in event["Records"]:
+            key = record["dynamodb"]["Keys"]["PK"]["S"]
+            self.seen.append((key, record["eventName"], record["eventSourceARN"]))
+
+    def pks(self) -> list[str]:
+        return [key for key, _, _ in self.seen]
+
+
+@pytest.fixture
+def table(moto: MotoServer) -> Iterator[tuple[str, Consumer, StreamPoller]]:
+    """A table as the template declares it, its stream read as the local stack reads it."""
+    name = f"triggers-{uuid.uuid4().hex[:8]}"
+    dynamodb = client(moto, "dynamodb")
+    description = dynamodb.create_table(**create_table_request(name))["TableDescription"]
+    consumer = Consumer()
+    function = LocalFunction(FunctionSpec("Consumer", "-", TEMPLATE_PATH.parent, {}), REGION)
+    function.handler = consumer
+    trigger = StreamTrigger(name="Changes", stream_arn=description["LatestStreamArn"])
+    source = MotoStreamSource(moto.lock, trigger.stream_arn, REGION)
+    poller = StreamPoller(source, trigger, function, REGION, lambda *_: None, poll_interval=0.05)
+    poller.start()
+    yield name, consumer, poller
+    poller.stop()
+    function.shutdown()
+
+
+def item(key: str) -> dict[str, Any]:
+    return {"PK": {"S": key}, "SK": {"S": "A#META"}}
+
+
+def test_a_cancelled_transaction_does_not_stall_the_trigger(
+    moto: MotoServer, table: tuple[str, Consumer, StreamPoller]
+) -> None:
+    name, consumer, _ = table
+    dynamodb = client(moto, "dynamodb")
+    dynamodb.put_item(TableName=name, Item=item("before"))
+    eventually(lambda: consumer.pks() == ["before"] or None, "the first record")
+    swapped_out = dynamodb_backends[ACCOUNT_ID][REGION].tables[name]
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": item("rolled-back")}},
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": item("before"),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    assert dynamodb_backends[ACCOUNT_ID][REGION].tables[name] is not swapped_out  # moto's swap
+    dynamodb.put_item(TableName=name, Item=item("after"))
+    eventually(lambda: "after" in consumer.pks() or None, "a record written after the swap")
+    assert consumer.pks() == ["before", "after"]  # and nothing of the rolled-back write
+
+
+def test_a_re_created_table_is_followed_to_its_new_stream(
+    moto: MotoServer, table: tuple[str, Consumer, StreamPoller]
+) -> None:
+    name, consumer, _ = table
+    dynamodb = client(moto, "dynamodb")
+    dynamodb.put_item(TableName=name, Item=item("old-table"))
+    eventually(lambda: consumer.pks() == ["old-table"] or None, "the old table's record")
+    dynamodb.delete_table(TableName=name)
+    time.sleep(0.01)  # moto labels a stream by its creation time
+    created = dynamodb.create_table(**create_table_request(name))["TableDescription"]
+    dynamodb.put_item(TableName=name, Item=item("new-table"))
+    eventually(lambda: "new-table" in consumer.pks() or None, "the new table's record")
+    assert consumer.pks() == ["old-table", "new-table"]
+    assert consumer.seen[-1][2] == created["LatestStreamArn"]
+
+
+def test_polling_leaves_nothing_behind_in_moto(
+    moto: MotoServer, table: tuple[str, Consumer, StreamPoller]
+) -> None:
+    """moto kept every shard iterator and every copied model: idle memory grew per poll."""
+    _, _, poller = table
+    s3 = client(moto, "s3")
+    bucket = f"watched-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="articles/a.md", Body=b"x" * 1_000_000)
+    s3.delete_object(Bucket=bucket, Key="articles/a.md")
+    delivered: list[str] = []
+    trigger = S3Trigger("Upload", bucket, ("s3:ObjectCreated:*", "s3:ObjectRemoved:*"), "articles/")
+    watcher = BucketWatcher(
+        moto.list_versions,
+        bucket,
+        REGION,
+        [(trigger, lambda e, s: delivered.append(s))],
+        Sequencer(),
+    )
+    cycles = poller.cycles
+    for _ in range(20):
+        watcher.scan()
+    eventually(lambda: poller.cycles >= cycles + 20 or None, "20 stream polls")
+    assert delivered == [
+        "s3 ObjectCreated:Put articles/a.md",
+        "s3 ObjectRemoved:DeleteMarkerCreated articles/a.md",
+    ]
+    assert FakeKey.instances_tracked == []  # type: ignore[attr-defined]
+    assert dynamodbstreams_backends[ACCOUNT_ID][REGION].shard_iterators == {}
