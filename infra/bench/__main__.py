@@ -24,6 +24,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.related",
     "infra.bench.capacity",
     "infra.bench.search",
+    "infra.bench.hostile_uploads",
 )
 
 

@@ -2,8 +2,9 @@
 
 The file goes to the content bucket exactly as an editor's S3 client would put it, so the
 template's trigger publishes it; then the publisher's report (`reports/<key>.json`) is
-printed, with the API URL of the result. Exit status: 0 published/unpublished/ignored,
-1 rejected, 2 no stack or no report in time.
+printed, with the API URL of the result. Exit status: 0 when the upload was taken
+(published, unpublished, ignored, pending: an e-book half waiting for the other), 1 when
+it was not (rejected, or failed on a system error), 2 no stack or no report in time.
 """
 
 from __future__ import annotations
@@ -96,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     if report.get("status") == "published" and report.get("slug"):
         folder = "ebooks" if key.startswith("ebooks/") else "articles"
         print(f"live: {stack['api_url']}/{folder}/{report['slug']}")
-    return 1 if report.get("status") == "rejected" else 0
+    return exit_status(report)
+
+
+def exit_status(report: dict[str, Any]) -> int:
+    """0 for an upload that was taken (pending included), 1 for rejected or failed."""
+    return 1 if report.get("status") in {"rejected", "failed"} else 0
 
 
 if __name__ == "__main__":

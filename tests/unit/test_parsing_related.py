@@ -33,10 +33,10 @@ def test_pins_are_slugified_in_order_without_repeats() -> None:
 @pytest.mark.parametrize(
     ("related", "field", "words"),
     [
-        ("related: [a, b, c, d, e]", "related", "at most 4"),
-        ("related: [gaardfest]", "related[0]", "itself"),
-        ("related: ['!!!']", "related[0]", "no letters"),
-        ("related: {a: b}", "related", "list"),
+        ("related: [a, b, c, d, e]", "related", "højst 4"),
+        ("related: [gaardfest]", "related[0]", "sig selv"),
+        ("related: ['!!!']", "related[0]", "bogstaver eller tal"),
+        ("related: {a: b}", "related", "liste"),
     ],
 )
 def test_bad_pins_are_refused_with_the_field(related: str, field: str, words: str) -> None:

@@ -101,23 +101,3 @@ def ebook_copy_item(slug: str, ebook: Item) -> Item:
         "ebook_id": ebook["id"],
         "ebook": ebook_fields(ebook),
     }
-
-
-def referencing_slugs(ebook_id: str) -> list[str]:
-    """Slugs of the articles whose source names this e-book (published or not yet)."""
-    request: dict[str, object] = {
-        "TableName": settings().table_name,
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :ref)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": ebook_pk(ebook_id)},
-            ":ref": {"S": REF_SK_PREFIX},
-        },
-        "ConsistentRead": True,
-    }
-    slugs: list[str] = []
-    while True:
-        response = dynamodb().query(**request)  # type: ignore[arg-type]
-        slugs.extend(from_dynamo(item)["slug"] for item in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return slugs
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -3,7 +3,9 @@
 Item layout (README.md, "Table design"):
 - source state: PK `SOURCE#<key>`, SK `S#STATE` — for one uploaded key, the S3 sequencers of
   the newest event and of the newest event that set the live state (with its version), the
-  slug it keeps live and its last report (re-sent on duplicates).
+  slug it keeps live, its last report (re-sent on duplicates) and the slug it claims.
+- slug claim: PK `CLAIM#<slug>`, SK `<key>` — a key refused only because another key owns the
+  slug; when the owner lets go, the newest claimant is published (logic/publishing/pipeline).
 - article items are built by `newsdesk.dal.articles.article_items`; the META item names its
   owner in `source_key`, which is also the slug claim: a conditional write refuses any other key.
 Every live change is one TransactWriteItems whose first condition is "the source state is still
@@ -69,6 +71,7 @@ class SourceState:
     outcome: Item
     report: Item
     revision: int = 0
+    claimed_slug: str | None = None
 
     def item(self) -> Item:
         """The state item as stored."""
@@ -83,6 +86,7 @@ class SourceState:
             "outcome": self.outcome,
             "report": self.report,
             "revision": self.revision,
+            "claimed_slug": self.claimed_slug,
         }
 
 
@@ -192,6 +196,7 @@ def get_source_state(key: str) -> SourceState | None:
         # The codec drops None values inside maps; a report's `slug` is null, not absent.
         report={"slug": None, **item["report"]},
         revision=item["revision"],
+        claimed_slug=item.get("claimed_slug"),
     )
 
 

@@ -1,8 +1,11 @@
 """Publish function: S3 ObjectCreated/ObjectRemoved notifications → publish pipeline → reports.
 
 Content errors are answered by a `rejected` report and the invocation succeeds (a retry would
-not help); AWS errors raise, so Lambda retries the event and finally sends it to the
-on-failure queue. Replays are harmless: the pipeline orders events by their sequencer.
+not help). Any other error (AWS unavailable, a bug) is answered by a `failed` report for that
+upload, the other records are still processed, and then the invocation fails, so Lambda
+retries the event (a success rewrites the report) and, when retries are exhausted, sends it to
+the on-failure queue while the report keeps saying `failed`. Replays are harmless: the
+pipeline orders events by their sequencer.
 """
 
 from __future__ import annotations
@@ -52,12 +55,18 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = settings()
     publisher = Publisher(words_per_minute=config.words_per_minute)
     reports = []
+    failures: list[str] = []
     uploads = upload_events(event, config.content_bucket)
     metrics.add_metric(name="UploadEvents", unit=MetricUnit.Count, value=len(uploads))
     # What the uploads changed leaves the CDN in one invalidation, even if a later one fails.
     with invalidating_changes():
         for upload in uploads:
-            report = publisher.process(upload)
+            try:
+                report = publisher.process(upload)
+            except Exception:
+                logger.exception("upload failed", extra={"key": upload.key})
+                failures.append(upload.key)
+                report = _failure_report(publisher, upload)
             logger.info(
                 "upload processed",
                 extra={"key": upload.key, "sequencer": upload.sequencer, "report": report},
@@ -70,4 +79,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                     unit=MetricUnit.Count,
                     value=1,
                 )
+    if failures:
+        # Lambda retries the whole event; records already decided are duplicates then.
+        raise PublishFailedError(f"{len(failures)} upload(s) failed: {', '.join(failures)}")
     return {"reports": reports}
+
+
+class PublishFailedError(RuntimeError):
+    """Some uploads of this event failed for a reason outside the files: retry the event."""
+
+
+def _failure_report(publisher: Publisher, upload: UploadEvent) -> dict[str, Any] | None:
+    """The `failed` report, if it can be written (if not, the retry and the queue remain)."""
+    try:
+        return publisher.report_failure(upload)
+    except Exception:
+        logger.exception("failure report not written", extra={"key": upload.key})
+        return None

@@ -1,82 +1,91 @@
-"""Editors' source files → validated domain objects, or field-level errors.
+"""Editors' source files → validated domain objects, or field-level errors in Danish.
 
 An article is `articles/<name>.md` (YAML front matter between `---` lines, then Markdown) or
 `articles/<name>.json` (the same keys, the Markdown in `body`). An e-book is `ebooks/<id>.md`.
-Everything here is pure: bytes in, models or a ContentError out.
+Everything here is pure: bytes in, models (with warnings) or a ContentError out. Reading the
+bytes (size, file type, YAML/JSON with bounded depth) is `loading`; this module validates.
+Texts are stripped, then validated; field names in errors stay the English keys.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
 )
 
 from newsdesk.labels import normalize_label, slugify
-from newsdesk.logic.publishing.rendering import reading_minutes, render_markdown
+from newsdesk.logic.publishing.loading import (
+    MAX_SOURCE_BYTES,
+    ContentError,
+    FieldError,
+    decode_text,
+    load_json_object,
+    refuse,
+    split_front_matter,
+)
+from newsdesk.logic.publishing.rendering import (
+    MAX_RENDER_COST,
+    minutes_for,
+    render_body,
+    render_cost,
+)
 from newsdesk.models import Article, Author, Ebook
+
+__all__ = [
+    "ARTICLE_EXTENSIONS",
+    "MARKDOWN_EXTENSIONS",
+    "MAX_BODY_HTML_BYTES",
+    "MAX_SOURCE_BYTES",
+    "ArticleSource",
+    "ContentError",
+    "FieldError",
+    "ebook_id_of",
+    "parse_article",
+    "parse_article_source",
+    "parse_ebook",
+    "split_front_matter",
+    "split_key",
+]
 
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 ARTICLE_EXTENSIONS = MARKDOWN_EXTENSIONS | {".json"}
-MAX_SOURCE_BYTES = 1_000_000
 # The META item must stay below DynamoDB's 400 KB item limit with room for the teaser fields.
 MAX_BODY_HTML_BYTES = 350_000
 MAX_TAGS = 20
 # Related articles an editor may pin (front matter `related`): the box shows four.
 MAX_PINNED = 4
-_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
-    b"\xfe\xff": "UTF-16",
-}
-_UTF8_BOM = b"\xef\xbb\xbf"
-_TIME_HINT = "give a date and time with a time zone offset, e.g. 2026-11-20T08:00:00+01:00"
 # Dates and times given without an offset are the magazine's local time.
 NEWSROOM_ZONE = ZoneInfo("Europe/Copenhagen")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One problem with an upload: the front matter field (or `file`, `body`) and why."""
-
-    field: str
-    message: str
-
-
-class ContentError(ValueError):
-    """The upload cannot be published as it is; `errors` says where and why (no retry helps)."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
-
-
-def _refuse(field: str, message: str) -> ContentError:
-    return ContentError([FieldError(field, message)])
+_TIME_HINT = "skriv en dato (2026-11-20) eller en dato og et klokkeslæt (2026-11-20T08:00:00+01:00)"
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional formatting
+# characters that can make a title read differently from what it is (Trojan Source).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleSource:
-    """What an article upload asks for: publish `article`, or (status draft) unpublish."""
+    """What an article upload asks for: publish `article`, or (status draft) unpublish.
+
+    `warnings` are things that publish but are probably mistakes.
+    """
 
     status: Literal["published", "draft"]
     article: Article | None = None
     ebook_id: str | None = None
+    warnings: tuple[FieldError, ...] = field(default_factory=tuple)
     # Slugs the editors pinned as related (front matter `related`), in their order.
     pins: tuple[str, ...] = ()
 
@@ -87,95 +96,47 @@ def split_key(key: str) -> tuple[str, str]:
     return stem, extension.lower()
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (a BOM tolerated); any other encoding is refused with a clear message."""
-    if len(data) > MAX_SOURCE_BYTES:
-        raise _refuse(
-            "file", f"the file is {len(data)} bytes; the limit is {MAX_SOURCE_BYTES} bytes"
-        )
-    for bom, name in _BOMS.items():
-        if data.startswith(bom):
-            raise _refuse("file", f"the file is {name}-encoded; save it as UTF-8")
-    data = data.removeprefix(_UTF8_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _refuse(
-            "file",
-            f"the file is not valid UTF-8 (byte {error.start}); save it as UTF-8, "
-            "not Latin-1/Windows-1252",
-        ) from error
-    if "\x00" in text:
-        raise _refuse("file", "the file contains NUL characters; it is not a text file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader without aliases: an editor never needs them, and they allow memory bombs."""
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.YAMLError(f"YAML aliases (*name) are not allowed (line {mark.line + 1})")
-        return super().compose_node(parent, index)
-
-
-def _yaml_mapping(text: str, *, line_offset: int) -> dict[str, Any]:
-    """The front matter as a mapping with string keys, or a `front_matter` error."""
-    try:
-        loaded = yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f" at line {mark.line + 1 + line_offset}" if mark else ""
-        raise _refuse("front_matter", f"invalid YAML{where}: {error.problem}") from error
-    except yaml.YAMLError as error:
-        raise _refuse("front_matter", f"invalid YAML: {error}") from error
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise _refuse("front_matter", "the front matter must be a mapping of `key: value` lines")
-    return {str(k): v for k, v in loaded.items()}
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, Markdown body) of a `---`-delimited document."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        raise _refuse(
-            "front_matter",
-            "the file must start with YAML front matter between two '---' lines",
-        )
-    for index, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in {"---", "..."}:
-            mapping = _yaml_mapping("\n".join(lines[1:index]), line_offset=1)
-            return mapping, "\n".join(lines[index + 1 :])
-    raise _refuse("front_matter", "the front matter is not closed by a '---' line")
-
-
-def _json_mapping(text: str) -> dict[str, Any]:
-    """The JSON form: one object with the front matter keys and the Markdown in `body`."""
-    try:
-        loaded = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _refuse(
-            "file", f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from error
-    if not isinstance(loaded, dict):
-        raise _refuse("file", "the JSON file must hold one object with the article's fields")
-    return loaded
-
-
-def _scalar_text(value: object) -> object:
-    """YAML reads `title: 2026` as a number; an editor meant text."""
+def _clean_text(value: object, *, max_length: int, multiline: bool) -> str:
+    """Stripped, non-empty text without control characters (numbers are read as text)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("skal være en tekst")
+    text = value.strip()
+    if not text:
+        raise ValueError("må ikke være tom")
+    control = _CONTROL.search(text) or (None if multiline else re.search("[\t\n]", text))
+    if control is not None:
+        if not multiline and control.group() in "\t\n":
+            raise ValueError("skal stå på én linje (uden linjeskift eller tabulator)")
+        raise ValueError(
+            f"indeholder et usynligt styretegn (U+{ord(control.group()):04X}) ved tegn "
+            f"{control.start() + 1}; skriv teksten ind igen uden at kopiere det med"
+        )
+    if len(text) > max_length:
+        raise ValueError(f"er for lang: højst {max_length} tegn (den har {len(text)})")
+    return text
+
+
+def _text(max_length: int, *, multiline: bool = False) -> BeforeValidator:
+    def clean(value: object) -> str:
+        return _clean_text(value, max_length=max_length, multiline=multiline)
+
+    return BeforeValidator(clean)
+
+
+Label = Annotated[str, _text(60)]
+Line = Annotated[str, _text(200)]
+LongLine = Annotated[str, _text(300)]
+Paragraph = Annotated[str, _text(2000, multiline=True)]
 
 
 def _tag_list(value: object) -> object:
     """Tags as a list, or as one comma-separated string."""
     if isinstance(value, str):
         return [part for part in value.split(",") if part.strip()]
+    if value is not None and not isinstance(value, list):
+        raise ValueError("skal være en liste, fx [Fællesskab, Ballerup]")
     return value
 
 
@@ -187,28 +148,30 @@ def _unique_tags(tags: list[str]) -> list[str]:
     return list(seen.values())
 
 
+def _name_part(value: object, part: str) -> str:
+    try:
+        return _clean_text(value, max_length=100, multiline=False)
+    except ValueError as error:
+        raise ValueError(f"author.{part} {error}") from None
+
+
 def _author(value: object) -> Author:
     """Turn "First Last" or {first_name, last_name} into an Author, in words editors read."""
     if isinstance(value, str):
-        name = " ".join(value.split())
-        if not name:
-            raise ValueError("the author's name is empty")
-        if len(name) > 100:
-            raise ValueError("the author's name is longer than 100 characters")
+        name = " ".join(_clean_text(value, max_length=100, multiline=False).split())
         return Author.from_name(name)
     if isinstance(value, dict):
         unknown = sorted(str(k) for k in value if k not in {"first_name", "last_name"})
         if unknown:
-            raise ValueError(f"unknown author key(s) {', '.join(unknown)}")
-        first, last = value.get("first_name"), value.get("last_name")
-        if not isinstance(first, str) or not first.strip():
-            raise ValueError("author.first_name must be a non-empty text")
-        if not isinstance(last, str) or not last.strip():
-            raise ValueError("author.last_name must be a non-empty text")
+            raise ValueError(f"ukendt felt {', '.join(unknown)}; brug first_name og last_name")
+        first = _name_part(value.get("first_name"), "first_name")
+        last = _name_part(value.get("last_name"), "last_name")
         if len(first) + len(last) > 100:
-            raise ValueError("the author's name is longer than 100 characters")
+            raise ValueError("navnet er for langt: højst 100 tegn")
         return Author.from_parts(first, last)
-    raise ValueError('give the author as "First Last" or as {first_name: …, last_name: …}')
+    raise ValueError(
+        'skriv forfatteren som "Fornavn Efternavn" eller {first_name: …, last_name: …}'
+    )
 
 
 def _lowercase(value: object) -> object:
@@ -216,43 +179,37 @@ def _lowercase(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _aware_time(value: object) -> object:
-    """A date or a time without offset is newsroom time (Copenhagen, summer time included):
-    YAML reads `2026-11-20` as a date and `2026-11-20 08:00` as a naive datetime."""
+def _aware_time(value: object) -> datetime:
+    """ISO 8601 only; a date or a time without offset is newsroom time (Copenhagen).
+
+    YAML reads `2026-11-20` as a date and `2026-11-20 08:00` as a naive datetime; a number
+    (`1700000000`) is no date an editor writes, so it is refused rather than read as epoch.
+    """
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            return value  # not ISO 8601: pydantic reports it with the hint
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime.combine(value, time(), NEWSROOM_ZONE)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=NEWSROOM_ZONE)
-    return value
-
-
-def _plausible_time(value: datetime | None) -> datetime | None:
-    """Years an article can have; also keeps UTC conversion (list sort keys) from overflowing."""
-    if value is None:
-        return None
+            raise ValueError(f"er ikke en dato: {_TIME_HINT}") from None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=NEWSROOM_ZONE)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), NEWSROOM_ZONE)
+    else:
+        raise ValueError(f"er ikke en dato: {_TIME_HINT}")
     try:
-        year = value.astimezone(UTC).year
+        year = moment.astimezone(UTC).year
     except OverflowError:
         year = 0
     if not 1900 <= year <= 2999:
-        raise ValueError("the date must lie between the years 1900 and 2999")
+        raise ValueError("datoen skal ligge mellem år 1900 og 2999")
+    return moment
+
+
+def _plain_int(value: object) -> object:
+    """`reading_minutes: 7` only: not `true`, `7.5` or `"7"` (those are typos)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("skal være et helt tal, fx 7")
     return value
-
-
-def _text(max_length: int) -> Any:
-    """Stripped, non-empty text of at most `max_length` characters (numbers read as text)."""
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-Label = Annotated[str, BeforeValidator(_scalar_text), _text(60)]
-Line = Annotated[str, BeforeValidator(_scalar_text), _text(200)]
-LongLine = Annotated[str, BeforeValidator(_scalar_text), _text(300)]
-Paragraph = Annotated[str, BeforeValidator(_scalar_text), _text(2000)]
 
 
 class ArticleFields(BaseModel):
@@ -266,17 +223,14 @@ class ArticleFields(BaseModel):
     category: Label
     tags: Annotated[list[Label], BeforeValidator(_tag_list), Field(max_length=MAX_TAGS)] = []
     author: Annotated[Author, BeforeValidator(_author)]
-    published_at: Annotated[
-        AwareDatetime | None, BeforeValidator(_aware_time), AfterValidator(_plausible_time)
-    ] = None
+    published_at: Annotated[AwareDatetime, BeforeValidator(_aware_time)] | None = None
     slug: Line | None = None
-    reading_minutes: Annotated[int, Field(strict=True, ge=1, le=600)] | None = None
+    reading_minutes: Annotated[int, BeforeValidator(_plain_int), Field(ge=1, le=600)] | None = None
     status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
     ebook: Line | None = None
-    related: (
-        Annotated[list[Line], BeforeValidator(_tag_list), Field(max_length=MAX_PINNED)] | None
-    ) = None
-    body: Annotated[str, StringConstraints(max_length=MAX_SOURCE_BYTES)]
+    # Pinned related articles: validated where they are used (related pins), passed by here.
+    related: Any = None
+    body: Annotated[str, Field(max_length=MAX_SOURCE_BYTES)]
 
 
 class EbookFields(BaseModel):
@@ -297,28 +251,34 @@ def _field(location: tuple[int | str, ...]) -> str:
     return text or "file"
 
 
-def _messages(error: ValidationError, known: list[str]) -> list[FieldError]:
-    """Field-level errors worded for editors (pydantic's own text where it is already clear)."""
-    errors = []
-    for detail in error.errors(include_url=False):
-        kind, message = detail["type"], detail["msg"]
-        if kind == "missing":
-            message = "this field is required"
-        elif kind == "extra_forbidden":
-            message = f"unknown field; the known fields are {', '.join(known)}"
-        elif kind == "timezone_aware":
-            message = _TIME_HINT
-        elif kind in {"datetime_from_date_parsing", "datetime_parsing", "datetime_type"}:
-            message = f"not a date and time: {_TIME_HINT}"
-        elif kind in {"too_short", "string_too_short"}:
-            message = "must not be empty"
-        elif kind in {"too_long", "string_too_long"}:
-            limit = detail.get("ctx", {}).get("max_length")
-            unit = "characters" if isinstance(detail["input"], str) else "entries"
-            message = f"is too long: at most {limit} {unit}"
-        message = message.removeprefix("Value error, ")
-        errors.append(FieldError(_field(detail["loc"]), message))
-    return errors
+# pydantic's error types → Danish (the `value_error`s are ours and already Danish).
+_DANISH: dict[str, Callable[[dict[str, Any]], str]] = {
+    "missing": lambda _: "feltet mangler; det skal altid være der",
+    "string_type": lambda _: "skal være en tekst",
+    "list_type": lambda _: "skal være en liste, fx [Fællesskab, Ballerup]",
+    "int_type": lambda _: "skal være et helt tal",
+    "greater_than_equal": lambda ctx: f"skal være mindst {ctx.get('ge')}",
+    "less_than_equal": lambda ctx: f"må højst være {ctx.get('le')}",
+    "literal_error": lambda ctx: f"skal være {ctx.get('expected', '')}".replace("'", "").replace(
+        " or ", " eller "
+    ),
+    "timezone_aware": lambda _: _TIME_HINT,
+}
+
+
+def _danish(detail: Any, known: list[str]) -> str:
+    kind = detail["type"]
+    context = detail.get("ctx", {})
+    if kind == "value_error":
+        return str(detail["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return f"ukendt felt (tjek stavningen); de kendte felter er {', '.join(known)}"
+    if kind in {"too_long", "string_too_long"}:
+        limit = context.get("max_length")
+        unit = "tegn" if isinstance(detail.get("input"), str) else "punkter"
+        return f"er for lang: højst {limit} {unit}"
+    translate = _DANISH.get(kind)
+    return translate(context) if translate else "ugyldig værdi"
 
 
 def _validated[M: BaseModel](model: type[M], mapping: dict[str, Any], hidden: set[str]) -> M:
@@ -326,57 +286,100 @@ def _validated[M: BaseModel](model: type[M], mapping: dict[str, Any], hidden: se
         return model.model_validate(mapping)
     except ValidationError as error:
         known = [name for name in model.model_fields if name not in hidden]
-        raise ContentError(_messages(error, known)) from error
+        raise ContentError(
+            [
+                FieldError(_field(detail["loc"]), _danish(detail, known))
+                for detail in error.errors(include_url=False)
+            ]
+        ) from error
 
 
 def load_article_mapping(key: str, data: bytes) -> dict[str, Any]:
     """The raw keys of an article upload (front matter plus `body`), before validation."""
     _, extension = split_key(key)
     if extension not in ARTICLE_EXTENSIONS:
-        raise _refuse("file", "an article must be a .md (Markdown) or .json file")
+        raise refuse(
+            "file", "En artikel skal være en Markdown-fil (.md) eller en JSON-fil (.json)."
+        )
     text = decode_text(data)
     if extension == ".json":
-        return _json_mapping(text)
+        return load_json_object(text)
     mapping, body = split_front_matter(text)
     if "body" in mapping:
-        raise _refuse("body", "in a .md file the body is the text after the front matter")
+        raise refuse(
+            "body", "I en .md-fil er brødteksten det, der står efter den afsluttende '---'."
+        )
     return mapping | {"body": body}
 
 
-def _slug(key: str, given: str | None) -> str:
-    """Slug from the front matter, else from the file name, by the Danish slug rules."""
+def _slug(key: str, given: str | None) -> tuple[str, list[FieldError]]:
+    """Slug from the front matter, else from the file name, by the Danish slug rules; and a
+    warning when a given slug had to be changed to be one."""
     if given is not None:
         slug = slugify(given)
         if not slug:
-            raise _refuse("slug", "the slug has no letters or digits")
-        return slug
+            raise refuse("slug", "slug'en har ingen bogstaver eller tal")
+        if slug != given:
+            changed = f"'{given}' er ikke en gyldig slug; adressen blev '{slug}'"
+            return slug, [FieldError("slug", changed)]
+        return slug, []
     slug = slugify(split_key(key)[0])
     if not slug:
-        raise _refuse("slug", "the file name gives no slug; set `slug` in the front matter")
-    return slug
+        raise refuse(
+            "slug", "filnavnet giver ingen slug (ingen bogstaver eller tal); sæt `slug` i filen"
+        )
+    return slug, []
+
+
+def _reading_warning(given: int | None, computed: int) -> list[FieldError]:
+    """`reading_minutes` far from what the text needs is probably a leftover or a typo."""
+    if given is None or abs(given - computed) <= max(3, computed // 2):
+        return []
+    return [
+        FieldError(
+            "reading_minutes",
+            f"{given} minutter passer ikke til teksten, som tager omkring {computed} "
+            "minutter at læse; slet feltet for at få den beregnede læsetid",
+        )
+    ]
+
+
+def _render(body: str) -> tuple[str, int]:
+    """The body's HTML and word count, or a `body` error before any expensive work."""
+    if not body.strip():
+        raise refuse("body", "artiklen har ingen brødtekst")
+    if render_cost(body) > MAX_RENDER_COST:
+        raise refuse(
+            "body",
+            "brødteksten er for tung at vise: den har usædvanligt mange linjer, klammer [ ], "
+            "tabelceller eller formateringstegn (* _ ` ~). Del artiklen op i flere, eller "
+            "fjern gentagne tegn",
+        )
+    rendered = render_body(body)
+    size = len(rendered.html.encode("utf-8"))
+    if size > MAX_BODY_HTML_BYTES:
+        raise refuse(
+            "body",
+            f"brødteksten er for stor: {size // 1000} KB HTML, grænsen er "
+            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler",
+        )
+    return rendered.html, rendered.words
 
 
 def _article(
     key: str, mapping: dict[str, Any], *, received_at: datetime, words_per_minute: int
 ) -> ArticleSource:
     fields = _validated(ArticleFields, mapping, hidden={"body"} if "body" in mapping else set())
-    if not fields.body.strip():
-        raise _refuse("body", "the article has no body text")
-    slug = _slug(key, fields.slug)
+    slug, warnings = _slug(key, fields.slug)
     ebook_id = None
     if fields.ebook is not None:
         ebook_id = slugify(fields.ebook)
         if not ebook_id:
-            raise _refuse("ebook", "the e-book id has no letters or digits")
-    pins = _pins(fields.related or [], slug)
-    body_html = render_markdown(fields.body)
-    size = len(body_html.encode("utf-8"))
-    if size > MAX_BODY_HTML_BYTES:
-        raise _refuse(
-            "body",
-            f"the body is too large: {size // 1000} KB of HTML, the limit is "
-            f"{MAX_BODY_HTML_BYTES // 1000} KB; split it into several articles",
-        )
+            raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
+    pins = _pins(fields.related, slug)
+    body_html, words = _render(fields.body)
+    computed = minutes_for(words, words_per_minute)
+    warnings += _reading_warning(fields.reading_minutes, computed)
     article = Article(
         slug=slug,
         title=fields.title,
@@ -385,23 +388,38 @@ def _article(
         category=fields.category,
         tags=_unique_tags(fields.tags),
         author=fields.author,
-        reading_minutes=fields.reading_minutes or reading_minutes(fields.body, words_per_minute),
+        reading_minutes=fields.reading_minutes or computed,
         published_at=fields.published_at or received_at,
         body_html=body_html,
         updated_at=received_at,
     )
-    return ArticleSource(status=fields.status, article=article, ebook_id=ebook_id, pins=pins)
+    return ArticleSource(
+        status=fields.status,
+        article=article,
+        ebook_id=ebook_id,
+        warnings=tuple(warnings),
+        pins=pins,
+    )
 
 
-def _pins(given: list[str], slug: str) -> tuple[str, ...]:
-    """Pinned related slugs by the slug rules, in order, without repeats or the article itself."""
+def _pins(given: object, slug: str) -> tuple[str, ...]:
+    """Pinned related slugs (a list, or one comma-separated text) by the slug rules, in order,
+    without repeats; the article itself or more than MAX_PINNED is refused."""
+    if given is None:
+        return ()
+    if isinstance(given, str):
+        given = [part for part in given.split(",") if part.strip()]
+    if not isinstance(given, list):
+        raise refuse("related", "skriv en liste med op til 4 artiklers slug, fx [gaardfest]")
+    if len(given) > MAX_PINNED:
+        raise refuse("related", f"højst {MAX_PINNED} relaterede artikler; der er {len(given)}")
     pins: list[str] = []
     for index, text in enumerate(given):
-        pin = slugify(text)
+        pin = slugify(str(text)) if isinstance(text, str | int) else ""
         if not pin:
-            raise _refuse(f"related[{index}]", "the slug has no letters or digits")
+            raise refuse(f"related[{index}]", "et slug skal have bogstaver eller tal")
         if pin == slug:
-            raise _refuse(f"related[{index}]", "an article cannot be related to itself")
+            raise refuse(f"related[{index}]", "en artikel kan ikke være relateret til sig selv")
         if pin not in pins:
             pins.append(pin)
     return tuple(pins)
@@ -439,9 +457,9 @@ def parse_ebook(key: str, data: bytes) -> Ebook:
     """The Ebook an `ebooks/<id>.md` upload describes, or ContentError."""
     ebook_id = ebook_id_of(key)
     if not ebook_id:
-        raise _refuse("file", "the file name gives no e-book id")
+        raise refuse("file", "filnavnet giver intet e-bogs-id (ingen bogstaver eller tal)")
     if split_key(key)[1] not in MARKDOWN_EXTENSIONS:
-        raise _refuse("file", "an e-book is described by a .md file beside its .pdf")
+        raise refuse("file", "en e-bog beskrives af en .md-fil ved siden af dens .pdf")
     mapping, _ = split_front_matter(decode_text(data))
     fields = _validated(EbookFields, mapping, hidden=set())
     return Ebook(id=ebook_id, **fields.model_dump())

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Literal
+from datetime import UTC
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebooks, keys
@@ -30,6 +31,7 @@ from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
 from newsdesk.liveness import is_live
 from newsdesk.logic import freshness
+from newsdesk.logic.publishing.loading import too_large_message
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -41,13 +43,14 @@ from newsdesk.logic.publishing.parsing import (
     parse_ebook,
     split_key,
 )
+from newsdesk.logic.publishing.reports import Outcome, report_document
+from newsdesk.logic.publishing.storage import Storage
 from newsdesk.related_records import PINS_ATTRIBUTE
 
 ARTICLES_PREFIX = "articles/"
 EBOOKS_PREFIX = "ebooks/"
 MAX_ATTEMPTS = 5
-
-type Status = Literal["published", "rejected", "unpublished", "ignored"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,41 +64,19 @@ class UploadEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """What an event asked for, as its report says it: status and field errors."""
-
-    status: Status
-    errors: list[FieldError] = field(default_factory=list)
-    # Published, with something the editors should know (e.g. a pinned article not live).
-    warnings: list[FieldError] = field(default_factory=list)
-
-    def item(self) -> Item:
-        """Stored form (in the source state)."""
-        stored: Item = {
-            "status": self.status,
-            "errors": [{"field": e.field, "message": e.message} for e in self.errors],
-        }
-        if self.warnings:
-            stored["warnings"] = [{"field": w.field, "message": w.message} for w in self.warnings]
-        return stored
-
-    @classmethod
-    def from_item(cls, item: Item) -> Outcome:
-        """Back from the stored form."""
-        errors = [FieldError(e["field"], e["message"]) for e in item.get("errors", [])]
-        warnings = [FieldError(w["field"], w["message"]) for w in item.get("warnings", [])]
-        return cls(item["status"], errors, warnings)
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
-    """The outcome of one event and, unless it is a pure rejection, the live state it sets."""
+    """The outcome of one event and, unless it is a pure rejection, the live state it sets.
+
+    `claim` is the slug a key was refused only because another key owns it: the claim is
+    kept (CLAIM#<slug>) so the slug is handed over when its owner lets go.
+    """
 
     outcome: Outcome
     sets_live: bool
     live_slug: str | None = None
     source: store.SourceObject | None = None
     operations: list[store.Operation] = field(default_factory=list)
+    claim: str | None = None
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -112,76 +93,114 @@ def is_newer(candidate: str, applied: str | None) -> bool:
     return applied is None or sequencer_order(candidate) > sequencer_order(applied)
 
 
-def report_document(
-    key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
-) -> Item:
-    """The report as the editors' guide (docs/redaktoer.md) defines it; `slug` is live now.
-
-    `warnings` (same shape as `errors`) appears only when there is something to say.
-    """
-    report: Item = {
-        "key": key,
-        "status": outcome.status,
-        "slug": live_slug,
-        "errors": outcome.item()["errors"],
-        "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-    }
-    if outcome.warnings:
-        report["warnings"] = outcome.item()["warnings"]
-    return report
-
-
 def _rejected(errors: list[FieldError]) -> Decision:
     return Decision(Outcome("rejected", errors), sets_live=False)
 
 
+# An exception while parsing is a property of the file and our code, never of AWS: retrying
+# cannot help, so it is a rejection (the live version stays) and the log keeps the traceback.
+_UNREADABLE = FieldError(
+    "file",
+    "Filen kunne ikke læses på grund af en uventet fejl (udviklerne kan se den i loggen). "
+    "Tjek filen for usædvanlige tegn eller opbygning, eller kontakt udviklerne.",
+)
+
+
+def _parsed[T](parse: Callable[[], T]) -> T:
+    """Run a pure parse; any exception it did not foresee is a ContentError too."""
+    try:
+        return parse()
+    except ContentError:
+        raise
+    except Exception as error:
+        logger.exception("unforeseen error while parsing an upload")
+        raise ContentError([_UNREADABLE]) from error
+
+
+DEFAULT_STORAGE: Storage = store
+
+
 @dataclass(frozen=True, slots=True)
 class Publisher:
-    """Applies upload events; `words_per_minute` and `clock` come from the caller."""
+    """Applies upload events; `words_per_minute`, `clock` and `storage` come from the caller."""
 
     words_per_minute: int
     clock: Clock = system_clock
+    storage: Storage = DEFAULT_STORAGE
 
-    def process(self, event: UploadEvent) -> Item | None:
-        """Apply one event; the report written, or None for stale events and non-content keys."""
+    def process(self, event: UploadEvent, *, handed_over: str | None = None) -> Item | None:
+        """Apply one event; the report written, or None for stale events and non-content keys.
+
+        `handed_over` re-decides the newest event of a key whose slug claim was freed (the
+        slug's previous owner) even though its sequencer was seen.
+        """
         kind = _kind(event.key)
         if kind is None:
             return None
         for _ in range(MAX_ATTEMPTS):
-            state = store.get_source_state(event.key)
+            state = self.storage.get_source_state(event.key)
             # Without a versionId (an unversioned bucket, or a hand-made event such as
             # `sam local generate-event`, whose sequencer is always the same) an equal sequencer
             # does not prove a duplicate: decide again from what S3 holds now.
             undated_repeat = (
                 state is not None
-                and event.version_id is None
+                and (event.version_id is None or handed_over is not None)
                 and sequencer_order(event.sequencer) == sequencer_order(state.sequencer)
             )
             newest = state is None or undated_repeat or is_newer(event.sequencer, state.sequencer)
             if state is not None and not newest:
+                # The stored report is the newest event's: re-send it, in case the first write
+                # failed or a failure report of an older event overwrote it.
+                self.storage.put_report(state.report)
                 if sequencer_order(event.sequencer) == sequencer_order(state.sequencer):
-                    store.put_report(state.report)  # a duplicate: the first write may have failed
                     if kind in {"ebook", "pdf"}:
-                        sync_ebook_copies(ebook_id_of(event.key))
+                        self.sync_ebook_copies(ebook_id_of(event.key))
                     return None
                 if not is_newer(event.sequencer, state.live_sequencer):
                     return None  # stale: newer events decided both report and live state
             try:
                 decision = self._decide(kind, event, state)
+                if handed_over is not None and decision.outcome.status == "published":
+                    decision = _handed_over(decision, handed_over)
                 if not (newest or decision.sets_live):
                     return None  # an old rejection: a newer event already has the report
                 report = self._commit(event, state, decision, newest=newest)
             except store.WriteConflict:
                 continue
-            store.put_report(report)
+            self.storage.put_report(report)
             if kind == "ebook":
                 self._refresh_pdf(event.key)
             if kind in {"ebook", "pdf"}:
-                sync_ebook_copies(ebook_id_of(event.key))
+                self.sync_ebook_copies(ebook_id_of(event.key))
+            freed = state.live_slug if state is not None and decision.sets_live else None
+            if kind == "article" and freed is not None and freed != decision.live_slug:
+                self._hand_over(freed, event.key)
             return report
         raise ConcurrentUpdateError(
             f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
         )
+
+    def report_failure(self, event: UploadEvent) -> Item | None:
+        """After an error the pipeline could not handle: a `failed` report for the event.
+
+        Written only while no newer (or this very) event of the key has been decided, so a
+        failure never hides a newer report; when the state cannot even be read (the table is
+        unavailable), the newest event we know of failed, and the report says so. Raises what
+        writing the report raises.
+        """
+        if _kind(event.key) is None:
+            return None
+        try:
+            state = self.storage.get_source_state(event.key)
+        except Exception:  # the store is what failed; the report is still owed
+            logger.warning("source state unreadable while reporting a failure", exc_info=True)
+            state = None
+        if state is not None and not is_newer(event.sequencer, state.sequencer):
+            return None
+        live_slug = state.live_slug if state is not None else None
+        report = report_document(event.key, Outcome("failed"), live_slug, self.clock())
+        self.storage.put_report(report)
+        return report
 
     def _decide(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Decision:
         if kind == "article":
@@ -202,8 +221,10 @@ class Publisher:
     ) -> Item:
         """Write the live changes and the new source state in one transaction; the report."""
         outcome = decision.outcome
+        claim = decision.claim
         if not newest and previous is not None:
             outcome = Outcome.from_item(previous.outcome)
+            claim = previous.claimed_slug
         if decision.sets_live:
             live_sequencer: str | None = event.sequencer
             version_id = decision.source.version_id if decision.source else None
@@ -222,9 +243,11 @@ class Publisher:
             outcome=outcome.item(),
             report=report,
             revision=previous.revision + 1 if previous else 0,
+            claimed_slug=claim,
         )
-        operations = decision.operations if decision.sets_live else []
-        store.transact([store.put_source_state(state, previous), *operations])
+        operations = list(decision.operations) if decision.sets_live else []
+        operations += _claim_operations(previous, state, decision.source)
+        self.storage.transact([store.put_source_state(state, previous), *operations])
         freshness.written(operations)
         return report
 
@@ -232,64 +255,113 @@ class Publisher:
 
     def _article(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         live = state.live_slug if state else None
-        source = _read(event)
+        source = self._read(event)
         if source is None:
-            return _unpublish(event.key, live, None)
+            return self._unpublish(event.key, live, None)
         try:
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
-            parsed = parse_article_source(
-                event.key,
-                source.data,
-                received_at=source.last_modified,
-                words_per_minute=self.words_per_minute,
+            data = source.data
+            parsed = _parsed(
+                lambda: parse_article_source(
+                    event.key,
+                    data,
+                    received_at=source.last_modified,
+                    words_per_minute=self.words_per_minute,
+                )
             )
         except ContentError as error:
             return _rejected(error.errors)
         if parsed.article is None:
-            return _unpublish(event.key, live, source)
+            return self._unpublish(event.key, live, source)
         article = parsed.article
-        target = store.article_partition(article.slug)
+        target = self.storage.partition(keys.article_pk(article.slug))
         meta = target.get(keys.ARTICLE_SK)
         if meta is not None and meta.get("source_key") != event.key:
             owner = meta.get("source_key")
             taken = FieldError(
                 "slug",
-                f"the slug '{article.slug}' is already used by {owner}; choose another slug "
-                "(front matter `slug`) or delete that file first",
+                f"slug'en '{article.slug}' bruges allerede af {owner}. Vælg en anden `slug`, "
+                "eller slet eller afpublicér den anden fil: så udgives denne automatisk",
             )
-            return _rejected([taken])
+            return Decision(Outcome("rejected", [taken]), False, None, source, claim=article.slug)
         operations: list[store.Operation] = []
         if live is not None and live != article.slug:
-            operations += _unpublish_operations(event.key, live, store.article_partition(live))
+            current = self.storage.partition(keys.article_pk(live))
+            operations += _unpublish_operations(event.key, live, current)
         operations += _article_operations(event.key, article_items_for(event.key, parsed), target)
-        operations += _ebook_copy_operations(event.key, article.slug, parsed.ebook_id, target)
-        warnings = _pin_warnings(parsed.pins)
-        return Decision(Outcome("published", [], warnings), True, article.slug, source, operations)
+        registry = self._registry(parsed.ebook_id) if parsed.ebook_id else None
+        operations += _ebook_copy_operations(
+            event.key, article.slug, parsed.ebook_id, registry, target
+        )
+        warnings = list(parsed.warnings)
+        if parsed.ebook_id and registry is None:
+            warnings.append(
+                FieldError(
+                    "ebook",
+                    f"der er ingen e-bog med id '{parsed.ebook_id}' online; artiklen er udgivet "
+                    "uden e-bogsboks, og boksen kommer, når e-bogen udgives. Tjek stavningen",
+                )
+            )
+        warnings += self._pin_warnings(parsed.pins)
+        outcome = Outcome("published", warnings=warnings)
+        return Decision(outcome, True, article.slug, source, operations)
+
+    def _pin_warnings(self, pins: tuple[str, ...]) -> list[FieldError]:
+        """A warning per pinned related article that is not live (skipped until it is)."""
+        return [
+            FieldError(
+                f"related[{index}]",
+                f"artiklen '{pin}' er ikke udgivet; den vises som relateret, "
+                "så snart den bliver udgivet",
+            )
+            for index, pin in enumerate(pins)
+            if not is_live(self.storage.partition(keys.article_pk(pin)).get(keys.ARTICLE_SK))
+        ]
+
+    def _hand_over(self, slug: str, previous_owner: str) -> None:
+        """`slug` is free: publish the newest key refused only because another key had it."""
+        claims = self.storage.partition(_claim_pk(slug)).values()
+        for claim in sorted(claims, key=lambda c: str(c.get("claimed_at", "")), reverse=True):
+            key = str(claim["source_key"])
+            state = self.storage.get_source_state(key)
+            if state is None or state.claimed_slug != slug or state.sequencer != claim["sequencer"]:
+                continue  # a newer upload of that key decided something else
+            replay = UploadEvent(key, False, state.sequencer, claim.get("version_id"))
+            report = self.process(replay, handed_over=previous_owner)
+            if report is not None and report["status"] == "published":
+                return
 
     # E-books
 
     def _ebook(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
         """`ebooks/<id>.md`: live while valid and while `ebooks/<id>.pdf` exists."""
         ebook_id = ebook_id_of(event.key)
-        registry = _registry(ebook_id)
+        registry = self._registry(ebook_id)
         owned = registry if registry and registry.get("source_key") == event.key else None
         takedown = [_delete_registry(event.key, ebook_id)] if owned else []
-        source = _read(event)
+        source = self._read(event)
         if source is None:
             return Decision(Outcome("unpublished"), True, None, None, takedown)
         pdf_key = _pdf_key(event.key)
         try:
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
-            ebook = parse_ebook(event.key, source.data)
+            data = source.data
+            ebook = _parsed(lambda: parse_ebook(event.key, data))
             if registry is not None and owned is None:
                 raise ContentError([_ebook_owned(ebook_id, registry)])
         except ContentError as error:
             return _rejected(error.errors)
-        if not store.source_exists(pdf_key):
-            missing = FieldError("pdf", f"{pdf_key} is missing; the e-book goes live with it")
-            return Decision(Outcome("rejected", [missing]), True, None, source, takedown)
+        if not self.storage.source_exists(pdf_key):
+            waiting = Outcome(
+                "pending",
+                missing=[pdf_key],
+                message=(
+                    f"Beskrivelsen er i orden. E-bogen går online, så snart {pdf_key} er uploadet."
+                ),
+            )
+            return Decision(waiting, True, None, source, takedown)
         item = ebooks.ebook_item(ebook, source_key=event.key, pdf_key=pdf_key)
         operations: list[store.Operation] = []
         if owned != item:
@@ -300,15 +372,15 @@ class Publisher:
     def _pdf(self, event: UploadEvent) -> Decision:
         """`ebooks/<id>.pdf`: re-decides the e-book's .md against the PDF that exists now."""
         md_key = _markdown_key(event.key)
-        md_state = store.get_source_state(md_key)
+        md_state = self.storage.get_source_state(md_key)
         if md_state is not None and md_state.live_sequencer is not None:
             replay = UploadEvent(
                 md_key, md_state.version_id is None, md_state.live_sequencer, md_state.version_id
             )
             decision = self._ebook(replay, md_state)
             newest = md_state.sequencer == md_state.live_sequencer
-            store.put_report(self._commit(replay, md_state, decision, newest=newest))
-        outcome, live_slug = _pdf_outcome(event.key)
+            self.storage.put_report(self._commit(replay, md_state, decision, newest=newest))
+        outcome, live_slug = self._pdf_outcome(event.key)
         return Decision(outcome, True, live_slug)
 
     def _refresh_pdf(self, md_key: str) -> None:
@@ -317,10 +389,10 @@ class Publisher:
         Keeps the PDF's report independent of the order the two files' events came in.
         """
         pdf_key = _pdf_key(md_key)
-        state = store.get_source_state(pdf_key)
+        state = self.storage.get_source_state(pdf_key)
         if state is None:
             return
-        outcome, live_slug = _pdf_outcome(pdf_key)
+        outcome, live_slug = self._pdf_outcome(pdf_key)
         if outcome.item() == state.outcome and live_slug == state.live_slug:
             return
         replay = UploadEvent(pdf_key, False, state.sequencer)
@@ -329,46 +401,126 @@ class Publisher:
             report = self._commit(replay, state, decision, newest=True)
         except store.WriteConflict:
             return  # a PDF event is being processed; it decides from the same truth
-        store.put_report(report)
+        self.storage.put_report(report)
 
-
-def _pdf_outcome(pdf_key: str) -> tuple[Outcome, str | None]:
-    """A PDF's report: is the e-book live, is the PDF gone, or is the .md missing."""
-    ebook_id = ebook_id_of(pdf_key)
-    md_key = _markdown_key(pdf_key)
-    if not store.source_exists(pdf_key):
-        return Outcome("unpublished"), None
-    if _registry(ebook_id) is not None:
-        return Outcome("published"), ebook_id
-    waiting = FieldError(
-        "file",
-        f"the e-book is not live: {md_key} is missing or rejected (see {store.report_key(md_key)})",
-    )
-    return Outcome("ignored", [waiting]), None
-
-
-def _pin_warnings(pins: tuple[str, ...]) -> list[FieldError]:
-    """A warning for each pinned related article that is not live (it is skipped until it is)."""
-    warnings = []
-    for index, pin in enumerate(pins):
-        if not is_live(store.article_partition(pin).get(keys.ARTICLE_SK)):
-            warnings.append(
-                FieldError(
-                    f"related[{index}]",
-                    f"artiklen '{pin}' er ikke udgivet; den vises som relateret, "
-                    "så snart den bliver udgivet",
-                )
+    def _pdf_outcome(self, pdf_key: str) -> tuple[Outcome, str | None]:
+        """A PDF's report: is the e-book live, is the PDF gone, or what it waits for."""
+        ebook_id = ebook_id_of(pdf_key)
+        md_key = _markdown_key(pdf_key)
+        if not self.storage.source_exists(pdf_key):
+            return Outcome("unpublished"), None
+        if self._registry(ebook_id) is not None:
+            return Outcome("published"), ebook_id
+        if self.storage.source_exists(md_key):
+            message = (
+                f"PDF'en er modtaget, men {md_key} er afvist; e-bogen går online, når den er "
+                f"rettet (se {store.report_key(md_key)})."
             )
-    return warnings
+        else:
+            message = f"PDF'en er modtaget. E-bogen går online, så snart {md_key} er uploadet."
+        return Outcome("pending", missing=[md_key], message=message), None
+
+    # Storage reads shared by the decisions
+
+    def _read(self, event: UploadEvent) -> store.SourceObject | None:
+        """The version an event names; for removals and vanished versions, what S3 holds now."""
+        if not event.removed:
+            source = self.storage.read_source(
+                event.key, event.version_id, max_bytes=MAX_SOURCE_BYTES
+            )
+            if source is not None or not event.version_id:
+                return source
+        return self.storage.read_source(event.key, None, max_bytes=MAX_SOURCE_BYTES)
+
+    def _registry(self, ebook_id: str) -> Item | None:
+        """The e-book's registry item (read consistently), or None while it is not live."""
+        return self.storage.get_item(ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK)
+
+    def _unpublish(self, key: str, live: str | None, source: store.SourceObject | None) -> Decision:
+        current = self.storage.partition(keys.article_pk(live)) if live else {}
+        operations = _unpublish_operations(key, live, current) if live else []
+        return Decision(Outcome("unpublished"), True, None, source, operations)
+
+    def sync_ebook_copies(self, ebook_id: str) -> None:
+        """Make every referencing article's e-book copy match the registry (or vanish with it).
+
+        Each write is conditioned on the article still naming this e-book, so an article edited
+        meanwhile is left to its own publish. Idempotent: safe to repeat after any failure.
+        """
+        if not ebook_id:
+            return
+        registry = self._registry(ebook_id)
+        references = self.storage.partition(ebooks.ebook_pk(ebook_id))
+        for sk, reference in references.items():
+            if not sk.startswith(ebooks.REF_SK_PREFIX):
+                continue
+            slug = str(reference["slug"])
+            current = self.storage.partition(keys.article_pk(slug))
+            meta = current.get(keys.ARTICLE_SK)
+            if meta is None or meta.get("ebook_id") != ebook_id:
+                continue
+            existing = current.get(keys.ARTICLE_EBOOK_SK)
+            wanted = ebooks.ebook_copy_item(slug, registry) if registry else None
+            if existing == wanted:
+                continue
+            pk = keys.article_pk(slug)
+            write = store.put(wanted) if wanted else store.delete(pk, keys.ARTICLE_EBOOK_SK)
+            guard = store.check(pk, keys.ARTICLE_SK, "ebook_id = :id", {":id": ebook_id})
+            try:
+                self.storage.transact([guard, write])
+            except store.WriteConflict:
+                continue  # the article changed meanwhile; its own publish sets its copy
+            freshness.written([write])
 
 
-def _unpublish(key: str, live: str | None, source: store.SourceObject | None) -> Decision:
-    operations = _unpublish_operations(key, live, store.article_partition(live)) if live else []
-    return Decision(Outcome("unpublished"), True, None, source, operations)
+def _handed_over(decision: Decision, previous_owner: str) -> Decision:
+    """The decision of a claimant that now gets the slug, with a message that says why."""
+    message = (
+        f"Udgivet automatisk: slug'en '{decision.live_slug}' blev ledig, da {previous_owner} "
+        "blev slettet, afpubliceret eller fik en anden slug."
+    )
+    outcome = Outcome("published", warnings=decision.outcome.warnings, message=message)
+    return Decision(outcome, True, decision.live_slug, decision.source, decision.operations)
+
+
+CLAIM_PREFIX = "CLAIM#"
+
+
+def _claim_pk(slug: str) -> str:
+    return f"{CLAIM_PREFIX}{slug}"
+
+
+def _claim_operations(
+    previous: store.SourceState | None, state: store.SourceState, source: store.SourceObject | None
+) -> list[store.Operation]:
+    """Keep a key's slug claim (PK CLAIM#<slug>, SK its key) in step with its newest outcome."""
+    operations: list[store.Operation] = []
+    before = previous.claimed_slug if previous else None
+    if before and before != state.claimed_slug:
+        operations.append(store.delete(_claim_pk(before), state.key))
+    if state.claimed_slug and (
+        before != state.claimed_slug or previous is None or previous.sequencer != state.sequencer
+    ):
+        claimed_at = source.last_modified if source else None
+        operations.append(
+            store.put(
+                {
+                    "PK": _claim_pk(state.claimed_slug),
+                    "SK": state.key,
+                    "source_key": state.key,
+                    "sequencer": state.sequencer,
+                    "version_id": source.version_id if source else None,
+                    "claimed_at": claimed_at.astimezone(UTC).isoformat() if claimed_at else "",
+                }
+            )
+        )
+    return operations
 
 
 _OTHER_EBOOK_FILE = FieldError(
-    "file", "only ebooks/<id>.md (the description) and ebooks/<id>.pdf (the book) are used"
+    "file",
+    "kun ebooks/<id>.md (beskrivelsen) og ebooks/<id>.pdf (selve bogen) bruges; andre filer "
+    "i ebooks/ ignoreres",
 )
 
 
@@ -395,22 +547,15 @@ def _markdown_key(pdf_key: str) -> str:
 
 
 def _too_large(size: int) -> FieldError:
-    return FieldError("file", f"the file is {size} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
+    return FieldError("file", too_large_message(size))
 
 
 def _ebook_owned(ebook_id: str, registry: Item) -> FieldError:
     return FieldError(
-        "file", f"the e-book id '{ebook_id}' is already used by {registry.get('source_key')}"
+        "file",
+        f"e-bogens id '{ebook_id}' bruges allerede af {registry.get('source_key')}; "
+        "giv filen et andet navn",
     )
-
-
-def _read(event: UploadEvent) -> store.SourceObject | None:
-    """The version an event names; for removals and vanished versions, what S3 holds now."""
-    if not event.removed:
-        source = store.read_source(event.key, event.version_id, max_bytes=MAX_SOURCE_BYTES)
-        if source is not None or not event.version_id:
-            return source
-    return store.read_source(event.key, None, max_bytes=MAX_SOURCE_BYTES)
 
 
 def content_hash(items: list[Item]) -> str:
@@ -449,7 +594,11 @@ def _article_operations(
 
 
 def _ebook_copy_operations(
-    source_key: str, slug: str, ebook_id: str | None, current: dict[str, Item]
+    source_key: str,
+    slug: str,
+    ebook_id: str | None,
+    registry: Item | None,
+    current: dict[str, Item],
 ) -> list[store.Operation]:
     """Keep the article's e-book copy and reference in step with the e-book registry."""
     operations: list[store.Operation] = []
@@ -463,7 +612,6 @@ def _ebook_copy_operations(
             operations.append(store.delete(pk, keys.ARTICLE_EBOOK_SK))
         return operations
     operations.append(store.put(ebooks.ebook_ref_item(ebook_id, slug, source_key=source_key)))
-    registry = _registry(ebook_id)
     if registry is None:
         # Should the e-book be published meanwhile, this write loses and is decided again.
         operations.append(
@@ -513,40 +661,7 @@ def _unpublish_operations(
     return operations
 
 
-def _registry(ebook_id: str) -> Item | None:
-    """The e-book's registry item (read consistently), or None while it is not live."""
-    return store.get_item(ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK)
-
-
 def _delete_registry(source_key: str, ebook_id: str) -> store.Operation:
     return store.delete(
         ebooks.ebook_pk(ebook_id), ebooks.EBOOK_SK, "source_key = :key", {":key": source_key}
     )
-
-
-def sync_ebook_copies(ebook_id: str) -> None:
-    """Make every referencing article's e-book copy match the registry (or vanish with it).
-
-    Each write is conditioned on the article still naming this e-book, so an article edited
-    meanwhile is left to its own publish. Idempotent: safe to repeat after any failure.
-    """
-    if not ebook_id:
-        return
-    registry = _registry(ebook_id)
-    for slug in ebooks.referencing_slugs(ebook_id):
-        current = store.article_partition(slug)
-        meta = current.get(keys.ARTICLE_SK)
-        if meta is None or meta.get("ebook_id") != ebook_id:
-            continue
-        existing = current.get(keys.ARTICLE_EBOOK_SK)
-        wanted = ebooks.ebook_copy_item(slug, registry) if registry else None
-        if existing == wanted:
-            continue
-        pk = keys.article_pk(slug)
-        write = store.put(wanted) if wanted else store.delete(pk, keys.ARTICLE_EBOOK_SK)
-        guard = store.check(pk, keys.ARTICLE_SK, "ebook_id = :id", {":id": ebook_id})
-        try:
-            store.transact([guard, write])
-        except store.WriteConflict:
-            continue  # the article changed meanwhile; its own publish sets its copy
-        freshness.written([write])

@@ -3,12 +3,18 @@
 markdown-it-py renders CommonMark (plus tables and strikethrough) with raw HTML disabled, so an
 editor's `<script>` is shown as text; nh3 then keeps only an allow-list of tags, attributes
 and URL schemes, a second line of defence against anything the renderer lets through.
+
+markdown-it-py's time is linear in the input but its cost per character varies a hundredfold:
+plain prose costs well under a microsecond a character, while each `[`, line break, table
+cell or emphasis delimiter costs 3-30 µs. `render_cost` estimates that work from character
+counts (C speed) so a body that would take seconds is refused before rendering starts.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import cache
 
 import nh3
@@ -31,6 +37,16 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _WORD = re.compile(r"\w+")
+# Estimated microseconds of parse + render per character (measured with markdown-it-py 4 on
+# the bench machine, worst of runs and interleaved forms; `make bench` prints the real figures).
+_COST_PER_CHARACTER = {
+    "[": 32.0, "\n": 22.0, "|": 20.0, "*": 16.0, "_": 12.0, "~": 7.0, "\\": 8.0, "`": 7.0,
+    "&": 5.0, "!": 4.0, "#": 4.0, "$": 4.0, "%": 4.0, "+": 4.0, "-": 4.0, ":": 4.0, "<": 5.0,
+    "=": 4.0, ">": 4.0, "@": 4.0, "]": 4.0, "^": 4.0, "{": 4.0, "}": 4.0, '"': 1.0,
+}  # fmt: skip
+_COST_PER_OTHER_CHARACTER = 0.25
+# About 0.4 s of CPU: far above any real article (a long one estimates at a tenth of it).
+MAX_RENDER_COST = 400_000.0
 
 
 @cache
@@ -39,9 +55,39 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
+def render_cost(body: str) -> float:
+    """Estimated microseconds markdown-it-py needs for `body` (an upper bound, roughly)."""
+    special = {char: body.count(char) for char in _COST_PER_CHARACTER}
+    other = len(body) - sum(special.values())
+    return other * _COST_PER_OTHER_CHARACTER + sum(
+        count * _COST_PER_CHARACTER[char] for char, count in special.items()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A body parsed once: its sanitised HTML and the number of words a reader reads."""
+
+    html: str
+    words: int
+
+
+def render_body(body: str) -> RenderedBody:
+    """Parse once; render sanitised HTML and count words from the same tokens."""
+    markdown = _markdown()
+    tokens = markdown.parse(body)
+    html = markdown.renderer.render(tokens, markdown.options, {})
+    words = sum(len(_WORD.findall(part)) for part in _text(tokens))
+    return RenderedBody(_sanitised(html), words)
+
+
 def render_markdown(body: str) -> str:
     """Sanitised HTML of a Markdown body (an `# H1` becomes `h2`: the page title is the h1)."""
-    html = _markdown().render(body).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return _sanitised(_markdown().render(body))
+
+
+def _sanitised(html: str) -> str:
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -68,6 +114,11 @@ def word_count(body: str) -> int:
     return sum(len(_WORD.findall(part)) for part in _text(_markdown().parse(body)))
 
 
+def minutes_for(words: int, words_per_minute: int) -> int:
+    """Whole minutes to read `words`, rounded up, at least one."""
+    return max(1, math.ceil(words / words_per_minute))
+
+
 def reading_minutes(body: str, words_per_minute: int) -> int:
     """Whole minutes to read the body, rounded up, at least one."""
-    return max(1, math.ceil(word_count(body) / words_per_minute))
+    return minutes_for(word_count(body), words_per_minute)

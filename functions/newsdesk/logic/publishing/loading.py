@@ -1,0 +1,418 @@
+"""Bytes → text → a mapping of front matter keys, with bounded work and Danish messages.
+
+Every step here is bounded before it runs: the file's size, what it looks like (an image or a
+PDF is named, not decoded), the front matter's size, the nesting depth (checked while YAML is
+composed and before JSON is decoded), the length of numbers, and duplicate keys. A problem is a
+ContentError whose message names the line where it starts, in words an editor can act on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+MAX_SOURCE_BYTES = 1_000_000
+# Front matter is a few lines of metadata; the cap keeps the (pure Python) YAML parser cheap.
+MAX_FRONT_MATTER_BYTES = 32_000
+# `author: {first_name, last_name}` is the deepest anything needs to be (depth 2).
+MAX_DEPTH = 5
+# Longer digit runs are no count or year (and int() of thousands of digits is slow).
+MAX_NUMBER_DIGITS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with an upload: the front matter field (or `file`, `body`) and why."""
+
+    field: str
+    message: str
+
+
+class ContentError(ValueError):
+    """The upload cannot be published as it is; `errors` says where and why (no retry helps)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+def refuse(field: str, message: str) -> ContentError:
+    """A ContentError with one field error."""
+    return ContentError([FieldError(field, message)])
+
+
+# What a non-text file looks like, by its first bytes (editors upload the wrong file).
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "en PNG-billedfil"),
+    (b"\xff\xd8\xff", 0, "en JPEG-billedfil"),
+    (b"GIF87a", 0, "en GIF-billedfil"),
+    (b"GIF89a", 0, "en GIF-billedfil"),
+    (b"WEBP", 8, "en WebP-billedfil"),
+    (b"%PDF-", 0, "en PDF-fil"),
+    (b"PK\x03\x04", 0, "en ZIP-fil (fx et Word- eller OpenOffice-dokument)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "et gammelt Word- eller Excel-dokument (.doc/.xls)"),
+    (b"{\\rtf", 0, "et RTF-dokument"),
+    (b"\x1f\x8b", 0, "en gzip-komprimeret fil"),
+    (b"ftyp", 4, "en video- eller HEIC-billedfil"),
+    (b"II*\x00", 0, "en TIFF-billedfil"),
+    (b"MM\x00*", 0, "en TIFF-billedfil"),
+)
+_UTF16_32_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SAVE_AS_TEXT = "Gem artiklen som en tekstfil (UTF-8) med endelsen .md eller .json"
+
+
+def looks_like(data: bytes) -> str | None:
+    """What kind of non-text file `data` is, in Danish ("en PNG-billedfil"), or None."""
+    for signature, offset, name in _SIGNATURES:
+        if data[offset : offset + len(signature)] == signature:
+            return name
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (a BOM tolerated, newlines normalised); anything else is refused clearly."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise refuse("file", too_large_message(len(data)))
+    if not data.strip():
+        raise refuse("file", "Filen er tom. Upload filen igen, når den er gemt med indhold.")
+    kind = looks_like(data)
+    if kind is not None:
+        raise refuse("file", f"Filen er ikke en tekstfil: den ligner {kind}. {_SAVE_AS_TEXT}.")
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise refuse("file", f"Filen er gemt som {name}. Gem den som UTF-8 og upload igen.")
+    data = data.removeprefix(_UTF8_BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise refuse(
+            "file",
+            f"Filen er ikke gemt som UTF-8 (første ugyldige tegn på linje {line}); den er "
+            "formentlig gemt som Latin-1/Windows-1252. Gem den som UTF-8 og upload igen.",
+        ) from error
+    if "\x00" in text:
+        raise refuse("file", f"Filen indeholder NUL-tegn og er ikke en tekstfil. {_SAVE_AS_TEXT}.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def too_large_message(size: int) -> str:
+    """The size refusal, with both numbers an editor needs."""
+    return (
+        f"Filen fylder {_danish_number(size)} bytes; grænsen er "
+        f"{_danish_number(MAX_SOURCE_BYTES)} bytes. Gør teksten kortere, eller del den op i "
+        "flere artikler."
+    )
+
+
+def _danish_number(number: int) -> str:
+    """1000000 → "1.000.000" (Danish thousands separator)."""
+    return f"{number:,}".replace(",", ".")
+
+
+# YAML
+
+
+class _Refusal(yaml.YAMLError):
+    """Raised from inside the loader with a finished Danish message and the line it names."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader without aliases, with a depth limit, unique keys, short numbers, no NaN/inf."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise _Refusal("henvisninger (*navn) er ikke tilladt i front matter", mark.line + 1)
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            if self._depth >= MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _Refusal(
+                    f"lister og felter er indlejret i mere end {MAX_DEPTH} niveauer",
+                    mark.line + 1,
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise _Refusal(f"feltet '{key}' står to gange", _line(key_node))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(char.isdigit() for char in str(node.value))
+        if digits > MAX_NUMBER_DIGITS:
+            raise _Refusal(f"tallet har {digits} cifre; det er for langt", _line(node))
+        return int(super().construct_yaml_int(node))
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        if len(str(node.value)) > 40:
+            raise _Refusal("tallet er for langt", _line(node))
+        value = float(super().construct_yaml_float(node))
+        if not math.isfinite(value):
+            raise _Refusal(
+                f"'{node.value}' er ikke et tal, der kan bruges; skriv en tekst i anførselstegn",
+                _line(node),
+            )
+        return value
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:int",
+    _FrontMatterLoader.construct_yaml_int,
+)
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    _FrontMatterLoader.construct_yaml_float,
+)
+
+# PyYAML's own wording → what an editor should look for (first match wins).
+_YAML_HINTS: tuple[tuple[str, str], ...] = (
+    ("found unexpected end of stream", "anførselstegnet der begynder her, lukkes aldrig"),
+    ("while scanning a quoted scalar", "anførselstegnet der begynder her, lukkes aldrig"),
+    ("found character '\\t'", "der står et tabulatortegn; brug mellemrum til indrykning"),
+    ("mapping values are not allowed", "et kolon midt i en tekst: sæt teksten i anførselstegn"),
+    ("expected ',' or ']'", "listen der begynder her, er ikke lukket rigtigt med ]"),
+    ("expected ',' or '}'", "feltet der begynder her, er ikke lukket rigtigt med }"),
+    ("while parsing a flow sequence", "listen der begynder her, er ikke lukket med ]"),
+    ("while parsing a flow mapping", "feltet der begynder her, er ikke lukket med }"),
+    (
+        "did not find expected key",
+        "indrykningen passer ikke: ret mellemrummene i starten af linjen",
+    ),
+    ("expected <block end>", "indrykningen passer ikke: ret mellemrummene i starten af linjen"),
+    ("did not find expected '-'", "indrykningen passer ikke i listen"),
+    ("found undefined tag handle", "et '!' i starten af en værdi: sæt teksten i anførselstegn"),
+    ("found character '@'", "en værdi må ikke starte med @ eller `: sæt teksten i anførselstegn"),
+    ("found character '`'", "en værdi må ikke starte med @ eller `: sæt teksten i anførselstegn"),
+    ("could not find expected ':'", "en linje mangler et kolon efter feltets navn"),
+)
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
+    """Danish wording and the line where the problem starts (an unclosed quote's opening)."""
+    said = f"{error.context or ''} {error.problem or ''}"
+    hint = next((text for needle, text in _YAML_HINTS if needle in said), None)
+    context, problem = error.context_mark, error.problem_mark
+    starts_earlier = isinstance(error, yaml.scanner.ScannerError) or (
+        hint is not None and "begynder her" in hint
+    )
+    mark = context if context is not None and starts_earlier else problem or context
+    line = int(mark.line) + 1 if mark is not None else None
+    return hint or "YAML-syntaksen er ugyldig her", line
+
+
+def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
+    """The front matter's YAML as a mapping with string keys, or a `front_matter` error.
+
+    `first_line` is the line of the file the YAML starts on, so messages name file lines.
+    """
+    if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise refuse(
+            "front_matter",
+            "Front matter (felterne mellem '---'-linjerne) fylder over "
+            f"{_danish_number(MAX_FRONT_MATTER_BYTES)} bytes; hold den til felterne og læg "
+            "teksten efter den afsluttende '---'.",
+        )
+    try:
+        loaded = yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader subclass
+    except _Refusal as error:
+        raise refuse(
+            "front_matter", f"Linje {error.line + first_line - 1}: {error.message}."
+        ) from error
+    except yaml.MarkedYAMLError as error:
+        hint, problem_line = _yaml_problem(error)
+        where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
+        raise refuse("front_matter", f"{where}ugyldig YAML: {hint}.") from error
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        raise refuse("front_matter", "Ugyldig YAML i front matter.") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise refuse("front_matter", "Front matter skal bestå af linjer på formen `felt: værdi`.")
+    return {str(k): v for k, v in loaded.items()}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter mapping, Markdown body) of a `---`-delimited document."""
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise refuse(
+            "front_matter",
+            "Filen skal begynde med en linje med '---', derefter felterne (title, category, "
+            "author …) og så en linje med '---' før selve teksten.",
+        )
+    closing = re.search(r"^(?:---|\.\.\.)[ \t]*$", rest, flags=re.MULTILINE)
+    if closing is None:
+        raise refuse(
+            "front_matter",
+            "Front matter lukkes ikke: der mangler en linje med '---' efter felterne.",
+        )
+    mapping = load_front_matter(rest[: closing.start()], first_line=2)
+    return mapping, rest[closing.end() :].removeprefix("\n")
+
+
+# JSON
+
+
+class _JsonRefusal(ValueError):
+    """A refusal from a JSON hook (decoding stops at once); `key` names a duplicate."""
+
+    key: str | None = None
+
+
+_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_JSON_STRING = re.compile(_STRING)
+_JSON_TOKENS = re.compile(_STRING + r"|[\[\]{}]")
+_NOT_BRACKETS = {code: None for code in range(0x110000) if chr(code) not in "[]{}"}
+
+
+def _shallow(text: str) -> bool:
+    """True if no bracket nests deeper than MAX_DEPTH (C-speed string operations only).
+
+    Strings removed, only brackets kept; each round removes the innermost pairs, so after
+    MAX_DEPTH rounds nothing is left unless something nests deeper (or is unbalanced).
+    """
+    skeleton = _JSON_STRING.sub("", text).translate(_NOT_BRACKETS)
+    for _ in range(MAX_DEPTH):
+        skeleton = skeleton.replace("[]", "").replace("{}", "")
+    return not skeleton
+
+
+def _json_depth_problem(text: str) -> int | None:
+    """The line where nesting first exceeds MAX_DEPTH, or None (strings are skipped)."""
+    if _shallow(text):
+        return None
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif bracket in "]}":
+            depth -= 1
+    return None
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            refusal = _JsonRefusal(f"feltet '{key}' står to gange")
+            refusal.key = key
+            raise refusal
+        seen[key] = value
+    return seen
+
+
+def _short_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _JsonRefusal(f"et tal har {len(text.lstrip('-'))} cifre; det er for langt")
+    return int(text)
+
+
+def _short_float(text: str) -> float:
+    value = float(text) if len(text) <= 40 else math.inf
+    if not math.isfinite(value):
+        raise _JsonRefusal(f"tallet {text[:20]} er for stort eller for langt")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise _JsonRefusal(f"{name} er ikke et gyldigt tal i JSON")
+
+
+_JSON_HINTS = {
+    "Unterminated string starting at": 'teksten der begynder her, mangler sit afsluttende "',
+    "Expecting ',' delimiter": "der mangler et komma mellem to værdier",
+    "Expecting property name enclosed in double quotes": (
+        "feltnavne skal stå i dobbelte anførselstegn (og der må ikke stå komma efter det sidste)"
+    ),
+    "Expecting ':' delimiter": "der mangler et kolon efter feltnavnet",
+    "Expecting value": "der mangler en værdi (eller der står et komma for meget)",
+    "Extra data": "der står mere efter det afsluttende }",
+    "Invalid control character": (
+        'teksten der begynder her, fortsætter over et linjeskift: mangler der et afsluttende "?'
+        " (et linjeskift inde i en tekst skrives \\n)"
+    ),
+    "Invalid \\escape": "ugyldig \\-sekvens i en tekst",
+}
+
+
+def _duplicate_line(text: str, key: str) -> int | None:
+    """The line of the second `"key":` in the text (hooks see no positions)."""
+    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+    found = list(itertools.islice(pattern.finditer(text), 2))
+    return text.count("\n", 0, found[1].start()) + 1 if len(found) == 2 else None
+
+
+def load_json_object(text: str) -> dict[str, Any]:
+    """The JSON form: one object with the article's keys (and the Markdown in `body`)."""
+    too_deep = _json_depth_problem(text)
+    if too_deep is not None:
+        raise refuse(
+            "file",
+            f"Linje {too_deep}: lister og objekter er indlejret i mere end {MAX_DEPTH} niveauer.",
+        )
+    try:
+        loaded = json.loads(
+            text,
+            object_pairs_hook=_unique_object,
+            parse_int=_short_int,
+            parse_float=_short_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as error:
+        hint = next(
+            (hint for needle, hint in _JSON_HINTS.items() if error.msg.startswith(needle)),
+            "JSON-syntaksen er ugyldig her",
+        )
+        position = error.pos
+        if error.msg.startswith("Invalid control character"):
+            position = text.rfind('"', 0, error.pos)  # where the unclosed text starts
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        raise refuse("file", f"Linje {line}, kolonne {column}: ugyldig JSON: {hint}.") from error
+    except _JsonRefusal as error:
+        duplicate = _duplicate_line(text, error.key) if error.key is not None else None
+        where = f"Linje {duplicate}: ugyldig" if duplicate else "Ugyldig"
+        raise refuse("file", f"{where} JSON: {error}.") from error
+    except (RecursionError, ValueError) as error:
+        raise refuse("file", "Ugyldig JSON.") from error
+    if not isinstance(loaded, dict):
+        raise refuse("file", "JSON-filen skal indeholde ét objekt { … } med artiklens felter.")
+    return loaded

@@ -1,0 +1,92 @@
+"""What an upload's report says: its outcome, and the report document written beside it.
+
+The document is the editors' contract (docs/redaktoer.md): `key`, `status`, `slug`, `errors`,
+`processed_at` as always, plus `warnings`, `missing` and a Danish `message` (new fields only,
+so older readers keep working). Machine-readable field names stay English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from newsdesk.dal.codec import Item
+from newsdesk.logic.publishing.loading import FieldError
+
+type Status = Literal["published", "rejected", "unpublished", "ignored", "pending", "failed"]
+
+# The report's one-line summary for each status, unless the outcome says more.
+_MESSAGES: dict[str, str] = {
+    "published": "Filen er udgivet.",
+    "rejected": "Filen blev afvist: se errors. Den version, der var online før, er uændret.",
+    "unpublished": "Filen er taget offline.",
+    "ignored": "Filen bruges ikke til udgivelse.",
+    "pending": "Filen er i orden og venter på den anden halvdel (se missing).",
+    "failed": (
+        "En fejl i systemet (ikke i filen) stoppede behandlingen. Der prøves automatisk igen; "
+        "lykkes det, skifter rapporten status. Står den stadig på failed efter en time, så "
+        "upload filen igen eller kontakt udviklerne."
+    ),
+}
+
+
+def _errors(items: list[FieldError]) -> list[Item]:
+    return [{"field": e.field, "message": e.message} for e in items]
+
+
+def _field_errors(items: list[Item] | None) -> list[FieldError]:
+    return [FieldError(e["field"], e["message"]) for e in items or []]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an event asked for, as its report says it.
+
+    `errors` are why it was not published, `warnings` what published but looks like a
+    mistake, `missing` the keys a pending upload waits for, `message` a summary in Danish.
+    """
+
+    status: Status
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    message: str | None = None
+
+    def item(self) -> Item:
+        """Stored form (in the source state)."""
+        stored: Item = {"status": self.status, "errors": _errors(self.errors)}
+        if self.warnings:
+            stored["warnings"] = _errors(self.warnings)
+        if self.missing:
+            stored["missing"] = list(self.missing)
+        if self.message:
+            stored["message"] = self.message
+        return stored
+
+    @classmethod
+    def from_item(cls, item: Item) -> Outcome:
+        """Back from the stored form (states written before warnings existed included)."""
+        return cls(
+            item["status"],
+            _field_errors(item.get("errors")),
+            _field_errors(item.get("warnings")),
+            list(item.get("missing", [])),
+            item.get("message"),
+        )
+
+
+def report_document(
+    key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
+) -> Item:
+    """The report as the editors' guide defines it; `slug` is what the key has live now."""
+    return {
+        "key": key,
+        "status": outcome.status,
+        "slug": live_slug,
+        "errors": _errors(outcome.errors),
+        "warnings": _errors(outcome.warnings),
+        "missing": list(outcome.missing),
+        "message": outcome.message or _MESSAGES.get(outcome.status, ""),
+        "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
