@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/de
 TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test test-fast e2e openapi lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related
+.PHONY: help run test test-fast e2e openapi lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related related-explain
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -102,6 +102,10 @@ erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME + CONTENT_BUC
 
 recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
 	$(PY) -m infra.ops.related_recompute $(ARGS)
+
+related-explain: venv ## Why each related teaser of SLUG=… is there (local stack; ARGS=--env for TABLE_NAME)
+	@test -n "$(SLUG)" || { echo "usage: make related-explain SLUG=article-slug [ARGS=--env]" >&2; exit 2; }
+	$(PY) -m infra.ops.related_explain "$(SLUG)" $(ARGS)
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench

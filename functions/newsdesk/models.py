@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -84,6 +84,16 @@ class Teaser(ContractModel):
         return _with_slugs(data, {"category_slug": "category", "tag_slugs": "tags"})
 
 
+class RelatedTeaser(Teaser):
+    """A teaser in an article's related box, with why it is there.
+
+    `pinned`: chosen by the editors (front matter `related`); `similar`: scored related above
+    the threshold; `fallback`: filling the box by shared tags, category or time.
+    """
+
+    reason: Literal["pinned", "similar", "fallback"] = "similar"
+
+
 class Ebook(ContractModel):
     """An e-book promoted beside articles ("Tag e-bogen")."""
 
@@ -98,7 +108,7 @@ class Article(Teaser):
 
     body_html: str
     updated_at: datetime
-    related: list[Teaser] = Field(default_factory=list, max_length=4)
+    related: list[RelatedTeaser] = Field(default_factory=list, max_length=4)
     ebook: Ebook | None = None
 
     def teaser(self) -> Teaser:

@@ -4,11 +4,12 @@ Items (all outside the page prefix "A#" except the shown list):
 
 | item | PK | SK |
 | --- | --- | --- |
-| shown list (page) | `ARTICLE#<slug>` | `A#RELATED` (`teasers`: top 4) |
-| kept candidates | `ARTICLE#<slug>` | `R#CANDIDATES` (`entries`, `version`) |
-| profile | `ARTICLE#<slug>` | `R#PROFILE` |
+| shown list (page) | `ARTICLE#<slug>` | `A#RELATED` (`teasers`: 4, each with `reason`) |
+| selected list | `ARTICLE#<slug>` | `R#CANDIDATES` (`entries`: score, reason, rank; `version`) |
+| profile | `ARTICLE#<slug>` | `R#PROFILE` (`pending` until its sync finished) |
 | reverse index | `ARTICLE#<shown>` | `R#REFBY#<owner>`: `<owner>`'s list holds `<shown>` |
-| posting | `RPOST#<feature>` | `<rank>#<slug>` (`slug`, `weight`), strongest first |
+| pin index | `ARTICLE#<pinned>` | `R#PINBY#<owner>`: `<owner>` pins `<pinned>` (live or not) |
+| posting | `RPOST#<feature>` | `<rank>#<slug>` (`slug`, `weight`): terms by weight, else newest |
 | document frequency | `RDF#<feature>` | `RDF` (`df`) |
 | corpus size | `RSTATS` | `RSTATS` (`documents`) |
 | applied delta | `RAPPLIED#<marker>` | same (TTL): a frequency update is applied at most once |
@@ -32,11 +33,13 @@ from newsdesk.dal import keys
 from newsdesk.dal.articles import teaser_attributes
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
+from newsdesk.liveness import is_live
 from newsdesk.related_records import SHOWN, Entry, Profile, posting_rank
 
 PROFILE_SK = "R#PROFILE"
 CANDIDATES_SK = "R#CANDIDATES"
 REFBY_PREFIX = "R#REFBY#"
+PINBY_PREFIX = "R#PINBY#"
 MAINTENANCE_PREFIX = "R#"
 POSTING_PREFIX = "RPOST#"
 FREQUENCY_PREFIX = "RDF#"
@@ -70,6 +73,9 @@ class ArticleState:
     profile: Profile | None
     candidates: ListState | None
     referrers: list[str] = field(default_factory=list)
+    pinners: list[str] = field(default_factory=list)
+    # The stored profile's sync did not finish (its lists may lag): run it again.
+    pending: bool = False
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -92,7 +98,7 @@ def _profile(item: Item) -> Profile:
 
 
 def load_state(slug: str) -> ArticleState:
-    """The article's META, profile, kept list and referrers (one paginated, consistent Query)."""
+    """META, profile, list, referrers and pinners of an article (one consistent Query)."""
     request: dict[str, Any] = {
         "TableName": _table(),
         "KeyConditionExpression": "PK = :pk",
@@ -100,7 +106,9 @@ def load_state(slug: str) -> ArticleState:
         "ConsistentRead": True,
     }
     meta = profile = candidates = None
+    pending = False
     referrers: list[str] = []
+    pinners: list[str] = []
     while True:
         response = dynamodb().query(**request)
         for item in map(from_dynamo, response.get("Items", [])):
@@ -109,14 +117,24 @@ def load_state(slug: str) -> ArticleState:
                 meta = item
             elif sk == PROFILE_SK:
                 profile = _profile(item)
+                pending = bool(item.get("pending", False))
             elif sk == CANDIDATES_SK:
                 candidates = _list_state(item)
             elif sk.startswith(REFBY_PREFIX):
                 referrers.append(sk.removeprefix(REFBY_PREFIX))
+            elif sk.startswith(PINBY_PREFIX):
+                pinners.append(sk.removeprefix(PINBY_PREFIX))
         if "LastEvaluatedKey" not in response:
             break
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return ArticleState(meta=meta, profile=profile, candidates=candidates, referrers=referrers)
+    return ArticleState(
+        meta=meta,
+        profile=profile,
+        candidates=candidates,
+        referrers=referrers,
+        pinners=pinners,
+        pending=pending,
+    )
 
 
 def _batch_get(item_keys: list[dict[str, Any]]) -> list[Item]:
@@ -236,7 +254,7 @@ def frequency_deletes(features: Iterable[str]) -> list[dict[str, Any]]:
 
 
 class DynamoPostings:
-    """Posting lists in the table: one bounded Query per feature."""
+    """Posting lists in the table, and the all-articles index: one bounded Query per read."""
 
     def postings(self, feature: str, limit: int) -> list[tuple[str, float]]:
         """The first `limit` postings of `feature`, strongest (or newest) first."""
@@ -249,6 +267,47 @@ class DynamoPostings:
         )
         rows = map(from_dynamo, response.get("Items", []))
         return [(row["slug"], float(row["weight"])) for row in rows]
+
+    def around(self, feature: str, published_at: datetime, limit: int) -> list[str]:
+        """Up to `limit` newer and `limit` older postings of a newest-first posting list."""
+        rank = posting_rank(feature, 1.0, published_at)
+        slugs: list[str] = []
+        for condition, forward in (("SK < :r", False), ("SK >= :r", True)):
+            response = dynamodb().query(
+                TableName=_table(),
+                KeyConditionExpression=f"PK = :pk AND {condition}",
+                ExpressionAttributeValues={
+                    ":pk": {"S": POSTING_PREFIX + feature},
+                    ":r": {"S": rank},
+                },
+                ProjectionExpression="slug",
+                ScanIndexForward=forward,
+                Limit=limit,
+            )
+            slugs += [row["slug"] for row in map(from_dynamo, response.get("Items", []))]
+        return slugs
+
+    def nearest(self, published_at: datetime, limit: int) -> list[str]:
+        """Up to `limit` newer and `limit` older live articles (the all-articles index)."""
+        mark = keys.list_sk(published_at, "")
+        slugs: list[str] = []
+        for condition, forward in (("GSI1SK >= :t", True), ("GSI1SK < :t", False)):
+            response = dynamodb().query(
+                TableName=_table(),
+                IndexName=keys.LIST_INDEX,
+                KeyConditionExpression=f"GSI1PK = :pk AND {condition}",
+                ExpressionAttributeValues={
+                    ":pk": {"S": keys.ALL_ARTICLES},
+                    ":t": {"S": mark},
+                },
+                ProjectionExpression="slug, #s",
+                ExpressionAttributeNames={"#s": "status"},
+                ScanIndexForward=forward,
+                Limit=limit,
+            )
+            rows = map(from_dynamo, response.get("Items", []))
+            slugs += [row["slug"] for row in rows if is_live(row)]
+        return slugs
 
 
 def posting_key(feature: str, weight: float, published_at: datetime, slug: str) -> tuple[str, str]:
@@ -273,21 +332,44 @@ def posting_writes(
     return requests
 
 
-def profile_write(profile: Profile) -> dict[str, Any]:
-    """The write request storing a profile."""
-    return _put(
-        {
-            "PK": keys.article_pk(profile.slug),
-            "SK": PROFILE_SK,
-            "fingerprint": profile.fingerprint,
-            "profile": profile.model_dump_json(),
-        }
-    )
+def profile_write(profile: Profile, *, pending: bool = False) -> dict[str, Any]:
+    """The write request storing a profile (`pending` while its sync is under way)."""
+    item: Item = {
+        "PK": keys.article_pk(profile.slug),
+        "SK": PROFILE_SK,
+        "fingerprint": profile.fingerprint,
+        "profile": profile.model_dump_json(),
+    }
+    if pending:
+        item["pending"] = True
+    return _put(item)
 
 
-def put_profile(profile: Profile) -> None:
-    """Store a profile: the last step of a sync, so its presence means the lists are done."""
-    dynamodb().put_item(TableName=_table(), Item=profile_write(profile)["PutRequest"]["Item"])
+def put_profile(profile: Profile, *, pending: bool = False) -> None:
+    """Store a profile; a sync stores it pending first and settled when its lists are done."""
+    item = profile_write(profile, pending=pending)["PutRequest"]["Item"]
+    dynamodb().put_item(TableName=_table(), Item=item)
+
+
+def pin_writes(slug: str, before: Iterable[str], after: Iterable[str]) -> list[dict[str, Any]]:
+    """Pin-index changes when `slug`'s pins go from `before` to `after`."""
+    old, new = set(before), set(after)
+    requests = [
+        _put({"PK": keys.article_pk(p), "SK": PINBY_PREFIX + slug, "owner": slug})
+        for p in sorted(new - old)
+    ]
+    requests += [_delete(keys.article_pk(p), PINBY_PREFIX + slug) for p in sorted(old - new)]
+    return requests
+
+
+def live_slugs() -> list[str]:
+    """Every live article's slug (the all-articles index; small corpora only)."""
+    return sorted(meta["slug"] for meta in iter_article_metas(projection=True) if is_live(meta))
+
+
+def get_documents() -> int:
+    """The live-corpus size as counted by the statistics."""
+    return get_stats(())[0]
 
 
 def get_profiles_and_lists(
@@ -337,7 +419,7 @@ def get_list(slug: str) -> ListState | None:
 
 
 def _shown(entries: list[Entry]) -> list[Item]:
-    return [teaser_attributes(e.teaser) for e in entries[:SHOWN]]
+    return [teaser_attributes(e.teaser) | {"reason": e.reason} for e in entries[:SHOWN]]
 
 
 def list_writes(slug: str, entries: list[Entry], previous: ListState | None) -> list[Item]:
@@ -427,14 +509,26 @@ def delete_list(slug: str, previous: ListState) -> None:
     batch_write(requests)
 
 
-def delete_profile(slug: str, referrers: Iterable[str]) -> None:
-    """Forget an unpublished article: profile first (the sign of completion), then leftovers."""
+def delete_profile_item(slug: str) -> None:
+    """Delete an article's profile (it is no longer a candidate or a pin)."""
     dynamodb().delete_item(TableName=_table(), Key=_key(keys.article_pk(slug), PROFILE_SK))
+
+
+def delete_profile(slug: str, referrers: Iterable[str]) -> None:
+    """Forget an unpublished article's profile and reverse index (the last step of a removal).
+
+    Its pin index entries stay: they name who pins it, so those pages get it back when it
+    goes live again.
+    """
+    delete_profile_item(slug)
     batch_write([_delete(keys.article_pk(slug), REFBY_PREFIX + r) for r in sorted(set(referrers))])
 
 
-def iter_article_metas(page_size: int = 500) -> Iterator[Item]:
-    """Every published article item, newest first (the all-articles list index)."""
+def iter_article_metas(page_size: int = 500, *, projection: bool = False) -> Iterator[Item]:
+    """Every stored article item, newest first (the all-articles list index).
+
+    `projection` reads only the slug and status (enough to list the live ones).
+    """
     request: dict[str, Any] = {
         "TableName": _table(),
         "IndexName": keys.LIST_INDEX,
@@ -442,6 +536,9 @@ def iter_article_metas(page_size: int = 500) -> Iterator[Item]:
         "ExpressionAttributeValues": {":pk": {"S": keys.ALL_ARTICLES}},
         "Limit": page_size,
     }
+    if projection:
+        request["ProjectionExpression"] = "slug, #s"
+        request["ExpressionAttributeNames"] = {"#s": "status"}
     while True:
         response = dynamodb().query(**request)
         yield from map(from_dynamo, response.get("Items", []))

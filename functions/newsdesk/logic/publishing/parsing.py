@@ -65,6 +65,8 @@ ARTICLE_EXTENSIONS = MARKDOWN_EXTENSIONS | {".json"}
 # The META item must stay below DynamoDB's 400 KB item limit with room for the teaser fields.
 MAX_BODY_HTML_BYTES = 350_000
 MAX_TAGS = 20
+# Related articles an editor may pin (front matter `related`): the box shows four.
+MAX_PINNED = 4
 # Dates and times given without an offset are the magazine's local time.
 NEWSROOM_ZONE = ZoneInfo("Europe/Copenhagen")
 _TIME_HINT = "skriv en dato (2026-11-20) eller en dato og et klokkeslæt (2026-11-20T08:00:00+01:00)"
@@ -84,6 +86,8 @@ class ArticleSource:
     article: Article | None = None
     ebook_id: str | None = None
     warnings: tuple[FieldError, ...] = field(default_factory=tuple)
+    # Slugs the editors pinned as related (front matter `related`), in their order.
+    pins: tuple[str, ...] = ()
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -372,6 +376,7 @@ def _article(
         ebook_id = slugify(fields.ebook)
         if not ebook_id:
             raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
+    pins = _pins(fields.related, slug)
     body_html, words = _render(fields.body)
     computed = minutes_for(words, words_per_minute)
     warnings += _reading_warning(fields.reading_minutes, computed)
@@ -389,8 +394,35 @@ def _article(
         updated_at=received_at,
     )
     return ArticleSource(
-        status=fields.status, article=article, ebook_id=ebook_id, warnings=tuple(warnings)
+        status=fields.status,
+        article=article,
+        ebook_id=ebook_id,
+        warnings=tuple(warnings),
+        pins=pins,
     )
+
+
+def _pins(given: object, slug: str) -> tuple[str, ...]:
+    """Pinned related slugs (a list, or one comma-separated text) by the slug rules, in order,
+    without repeats; the article itself or more than MAX_PINNED is refused."""
+    if given is None:
+        return ()
+    if isinstance(given, str):
+        given = [part for part in given.split(",") if part.strip()]
+    if not isinstance(given, list):
+        raise refuse("related", "skriv en liste med op til 4 artiklers slug, fx [gaardfest]")
+    if len(given) > MAX_PINNED:
+        raise refuse("related", f"højst {MAX_PINNED} relaterede artikler; der er {len(given)}")
+    pins: list[str] = []
+    for index, text in enumerate(given):
+        pin = slugify(str(text)) if isinstance(text, str | int) else ""
+        if not pin:
+            raise refuse(f"related[{index}]", "et slug skal have bogstaver eller tal")
+        if pin == slug:
+            raise refuse(f"related[{index}]", "en artikel kan ikke være relateret til sig selv")
+        if pin not in pins:
+            pins.append(pin)
+    return tuple(pins)
 
 
 def parse_article_source(

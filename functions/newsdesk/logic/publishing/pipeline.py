@@ -36,6 +36,7 @@ from newsdesk.dal import publishing as store
 from newsdesk.dal.articles import article_items
 from newsdesk.dal.codec import Item
 from newsdesk.dal.scheduling import Staged
+from newsdesk.liveness import is_live
 from newsdesk.logic import freshness
 from newsdesk.logic.publishing import scheduling as plan
 from newsdesk.logic.publishing.loading import too_large_message
@@ -54,6 +55,7 @@ from newsdesk.logic.publishing.parsing import (
 from newsdesk.logic.publishing.previews import preview_url
 from newsdesk.logic.publishing.reports import Outcome, report_document
 from newsdesk.logic.publishing.storage import Storage
+from newsdesk.related_records import PINS_ATTRIBUTE
 
 ARTICLES_PREFIX = "articles/"
 EBOOKS_PREFIX = "ebooks/"
@@ -375,6 +377,7 @@ class Publisher:
         operations = plan.guarded(
             operations, event.key, keys.article_pk(article.slug), scheduling.CLAIM_SK
         )
+        warnings += self._pin_warnings(parsed.pins)
         outcome = Outcome("published", warnings=warnings)
         reschedules = before is not None and before.live_at is not None
         return Decision(outcome, True, article.slug, source, operations, reschedules=reschedules)
@@ -462,6 +465,18 @@ class Publisher:
             uploaded_at=source.last_modified,
         )
         return {"preview_url": url}
+
+    def _pin_warnings(self, pins: tuple[str, ...]) -> list[FieldError]:
+        """A warning per pinned related article that is not live (skipped until it is)."""
+        return [
+            FieldError(
+                f"related[{index}]",
+                f"artiklen '{pin}' er ikke udgivet; den vises som relateret, "
+                "så snart den bliver udgivet",
+            )
+            for index, pin in enumerate(pins)
+            if not is_live(self.storage.partition(keys.article_pk(pin)).get(keys.ARTICLE_SK))
+        ]
 
     def _hand_over(self, slug: str, previous_owner: str) -> None:
         """`slug` is free: publish the newest key refused only because another key had it."""
@@ -729,6 +744,8 @@ def article_items_for(source_key: str, parsed: ArticleSource) -> list[Item]:
     """META and tag entries, with the e-book reference and content digest on META."""
     assert parsed.article is not None
     extra: Item = {"ebook_id": parsed.ebook_id} if parsed.ebook_id else {}
+    if parsed.pins:
+        extra[PINS_ATTRIBUTE] = list(parsed.pins)
     items = article_items(parsed.article, source_key=source_key, extra=extra)
     items[0]["content_hash"] = content_hash(items)
     return items

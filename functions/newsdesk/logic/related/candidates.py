@@ -1,31 +1,38 @@
 """Candidate generation from postings: bounded reads, never a scan of the corpus.
 
-For a new article, read the strongest postings of its strongest terms, of each of its tags and
-of its category. The postings already carry the other article's weight, so a partial score
-(the contribution of the features read) orders the pool; only the best of the pool are then
-scored exactly. Reads per list grow with the square root of the corpus at most (`caps_for`).
+For an article, read the strongest postings of its most specific terms (under the current
+statistics), the articles nearest in time under each of its most specific tags and under its
+category, and, only when that finds too few, the articles nearest in time overall. Postings
+carry the other article's term weight, so a partial score orders the pool; only the best of
+the pool are scored exactly. Reads per list grow with the square root of the corpus at most
+(`caps_for`), and every read is deterministic given the live corpus.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from newsdesk.logic.related.scoring import WEIGHTS, Weights
-from newsdesk.related_records import (
-    CATEGORY_PREFIX,
-    TAG_PREFIX,
-    TERM_PREFIX,
-    Profile,
-)
+from newsdesk.logic.related.scoring import WEIGHTS, Stats, Weights
+from newsdesk.related_records import CATEGORY_PREFIX, SHOWN, TAG_PREFIX, TERM_PREFIX, Profile
 
 
 class PostingReader(Protocol):
-    """Reads the first `limit` postings of a feature, strongest (or newest) first."""
+    """Reads postings: a term's strongest, a tag's or category's nearest in time, or the
+    nearest in time among all live articles."""
 
     def postings(self, feature: str, limit: int) -> list[tuple[str, float]]:
-        """(slug, weight) pairs in posting order."""
+        """The first `limit` (slug, weight) pairs of a term's posting list, strongest first."""
+        ...
+
+    def around(self, feature: str, published_at: datetime, limit: int) -> list[str]:
+        """Up to `limit` newer and `limit` older slugs of a tag or category posting list."""
+        ...
+
+    def nearest(self, published_at: datetime, limit: int) -> list[str]:
+        """Up to `limit` newer and `limit` older slugs among all live articles."""
         ...
 
 
@@ -35,6 +42,7 @@ class Caps:
 
     query_terms: int
     per_term: int
+    query_tags: int
     per_tag: int
     per_category: int
     pool: int
@@ -46,31 +54,42 @@ def caps_for(documents: int) -> Caps:
     return Caps(
         query_terms=8,
         per_term=min(25 + root // 2, 100),
-        per_tag=min(25 + root // 2, 100),
-        per_category=20,
+        query_tags=6,
+        per_tag=min(8 + root // 8, 25),
+        per_category=10,
         pool=min(40 + root // 4, 80),
     )
 
 
 def candidate_pool(
-    profile: Profile, reader: PostingReader, caps: Caps, weights: Weights = WEIGHTS
+    profile: Profile, reader: PostingReader, caps: Caps, stats: Stats, weights: Weights = WEIGHTS
 ) -> list[str]:
-    """Slugs worth scoring exactly for `profile`, best partial score first."""
+    """Slugs worth scoring exactly for `profile`, best partial score first (never itself)."""
     partial: dict[str, float] = {}
-    strongest = sorted(profile.terms.items(), key=lambda kv: (-kv[1], kv[0]))
-    reads = [
-        (TERM_PREFIX + stem, weights.text * weight, caps.per_term)
-        for stem, weight in strongest[: caps.query_terms]
-    ]
-    reads += [
-        (TAG_PREFIX + tag, weights.tags * weight, caps.per_tag)
-        for tag, weight in profile.tag_weights.items()
-    ]
-    reads.append((CATEGORY_PREFIX + profile.category, weights.category, caps.per_category))
-    for feature, own_weight, limit in reads:
-        is_category = feature.startswith(CATEGORY_PREFIX)
-        for slug, weight in reader.postings(feature, limit):
-            contribution = own_weight if is_category else own_weight * weight
-            partial[slug] = partial.get(slug, 0.0) + contribution
+
+    def add(slug: str, value: float) -> None:
+        partial[slug] = partial.get(slug, 0.0) + value
+
+    specific = {
+        term: weight * stats.specificity(TERM_PREFIX + term) ** weights.sharpness
+        for term, weight in profile.terms.items()
+    }
+    for term, query in sorted(specific.items(), key=lambda kv: (-kv[1], kv[0]))[: caps.query_terms]:
+        for slug, weight in reader.postings(TERM_PREFIX + term, caps.per_term):
+            add(slug, weights.text * query * weight)
+    tags = sorted(profile.tags, key=lambda t: (-stats.specificity(TAG_PREFIX + t), t))
+    for tag in tags[: caps.query_tags]:
+        value = weights.tags * stats.specificity(TAG_PREFIX + tag)
+        for slug in reader.around(TAG_PREFIX + tag, profile.published_at, caps.per_tag):
+            add(slug, value)
+    for slug in reader.around(
+        CATEGORY_PREFIX + profile.category, profile.published_at, caps.per_category
+    ):
+        add(slug, weights.category)
     partial.pop(profile.slug, None)
-    return sorted(partial, key=lambda slug: (-partial[slug], slug))[: caps.pool]
+    pool = sorted(partial, key=lambda slug: (-partial[slug], slug))[: caps.pool]
+    if len(pool) < SHOWN + len(profile.pins):
+        # Too little in common with anything: the nearest in time fill the page.
+        extra = reader.nearest(profile.published_at, SHOWN + len(profile.pins) + 1)
+        pool += [s for s in dict.fromkeys(extra) if s != profile.slug and s not in partial]
+    return pool

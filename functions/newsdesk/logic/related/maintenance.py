@@ -1,26 +1,38 @@
 """Keeping related lists true while articles are published, edited and unpublished.
 
 `sync(slug)` brings everything the related engine holds about one article in line with the
-article's *current* published state, whatever stream record prompted it. That makes
-duplicates, retries and out-of-order records harmless: a second sync finds nothing to do.
+article's *current* state, whatever stream record prompted it. That makes duplicates, retries
+and out-of-order records harmless: a second sync finds nothing to do.
+
+Every list is chosen by one pure function (`scoring.select`) of the article, its candidates
+and the corpus statistics of the moment. A change re-selects the lists it can change:
+
+- up to `SMALL_CORPUS` live articles, all of them, in memory (cheap at that size, and the
+  lists are then exactly those of the live corpus, whatever the order of uploads);
+- above, the article's own list, the lists showing or pinning it (copies, removals, pins
+  that come back), and the lists it now belongs in (it outranks their weakest teaser under
+  today's statistics). Each re-selection reads a bounded number of items.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
 from newsdesk.dal import related as store
+from newsdesk.liveness import is_live
 from newsdesk.logic import freshness
 from newsdesk.logic.related.candidates import candidate_pool, caps_for
-from newsdesk.logic.related.profile import analyse, posting_features, weigh
-from newsdesk.logic.related.scoring import KEPT, WEIGHTS, entry, ranked, score, top
+from newsdesk.logic.related.profile import analyse, posting_features
+from newsdesk.logic.related.scoring import Stats, beats, rank_key, select, signals
+from newsdesk.models import Teaser
 from newsdesk.related_records import SHOWN, Entry, Profile
 
+# Up to this many live articles a change re-selects every list (in memory, ~3 reads each).
+SMALL_CORPUS = 64
 _ATTEMPTS = 8
-
-type Merge = Callable[[list[Entry]], list[Entry]]
 
 
 class ListChange(StrEnum):
@@ -38,30 +50,33 @@ class ListConflictError(RuntimeError):
 
 
 def sync(slug: str) -> ListChange:
-    """Make the related data of `slug` match its published state (or its absence)."""
+    """Make the related data of `slug` match its live state (or its absence)."""
     state = store.load_state(slug)
-    if state.meta is None:
+    if not is_live(state.meta):
         return _remove(slug, state)
-    analysis = analyse(state.meta)
+    assert state.meta is not None
+    profile = analyse(state.meta)
     old = state.profile
-    if old is not None and old.fingerprint == analysis.fingerprint:
+    if old is not None and old.fingerprint == profile.fingerprint and not state.pending:
         return ListChange.UNCHANGED
     before = set(old.features) if old else set()
-    after = set(analysis.features)
-    deltas = dict.fromkeys(after - before, 1) | dict.fromkeys(before - after, -1)
+    after = set(profile.features)
     store.apply_frequency_delta(
-        store.delta_marker(slug, old.fingerprint if old else "", analysis.fingerprint),
-        deltas,
+        store.delta_marker(slug, old.fingerprint if old else "", profile.fingerprint),
+        dict.fromkeys(after - before, 1) | dict.fromkeys(before - after, -1),
         0 if old else 1,
     )
-    documents, frequencies = store.get_stats(analysis.features)
-    profile = weigh(analysis, frequencies, documents)
-    store.batch_write(store.posting_writes(slug, _postings(old), _postings(profile)))
-    pool = candidate_pool(profile, store.DynamoPostings(), caps_for(documents))
-    profiles, lists = store.get_profiles_and_lists({*pool, *state.referrers} - {slug})
-    _update(slug, lambda _: top(profile, list(profiles.values())), state.candidates)
-    for other in profiles.values():
-        _offer(other, profile, score(profile, other), lists.get(other.slug), documents)
+    store.batch_write(
+        store.posting_writes(slug, _postings(old), _postings(profile))
+        + store.pin_writes(slug, old.pins if old else (), profile.pins)
+    )
+    # Stored first (pending), so the lists re-selected below can pick the article up.
+    store.put_profile(profile, pending=True)
+    documents, frequencies = store.get_stats(profile.features)
+    if documents <= SMALL_CORPUS:
+        settle_all()
+    else:
+        _settle_around(profile, Stats(documents, frequencies), state)
     store.put_profile(profile)
     return ListChange.UPDATED if old else ListChange.PUBLISHED
 
@@ -70,84 +85,98 @@ def _postings(profile: Profile | None) -> tuple[dict[str, float], datetime] | No
     return (posting_features(profile), profile.published_at) if profile else None
 
 
-def _offer(
-    owner: Profile,
-    article: Profile,
-    related: float,
-    known: store.ListState | None,
-    documents: int,
-) -> None:
-    """Put `article` into `owner`'s list at its new score, or take it out if it fell short.
-
-    A new article enters only where it beats the weakest kept candidate (or there is room);
-    an edited one has its teaser copy and score refreshed wherever it is kept.
-    """
-
-    def merge(entries: list[Entry]) -> list[Entry]:
-        kept = [e for e in entries if e.slug != article.slug]
-        if related >= WEIGHTS.threshold:
-            return ranked([*kept, entry(article, related)])[:KEPT]
-        return kept
-
-    entries = _update(owner.slug, merge, known)
-    if entries is not None and len(entries) < SHOWN and _lost(known, entries):
-        _rebuild(owner, documents, exclude=article.slug)
+def _settle_around(profile: Profile, stats: Stats, state: store.ArticleState) -> None:
+    """Re-select the article's list and every list it can change (large corpora)."""
+    pool = candidate_pool(profile, store.DynamoPostings(), caps_for(stats.documents), stats)
+    wanted = {*pool, *state.referrers, *state.pinners, *profile.pins} - {profile.slug}
+    profiles, lists = store.get_profiles_and_lists(wanted)
+    pinned = {p: profiles[p] for p in profile.pins if p in profiles}
+    own = select(profile, [profiles[s] for s in pool if s in profiles], stats, pinned)
+    _save(profile.slug, own, state.candidates)
+    affected = set(state.referrers) | set(state.pinners)
+    for other in profiles.values():
+        if other.slug in affected or other.slug not in pool:
+            continue
+        key = rank_key(other, profile, signals(other, profile, stats))
+        known = lists.get(other.slug)
+        if beats(key, known.entries if known else []):
+            affected.add(other.slug)
+    for slug in sorted(affected - {profile.slug}):
+        owner = profiles.get(slug)
+        if owner is not None:
+            reselect(owner)
 
 
-def _lost(known: store.ListState | None, entries: list[Entry]) -> bool:
-    """Whether an update shrank a list (then it may need candidates from the postings)."""
-    return known is not None and len(entries) < len(known.entries)
+def reselect(owner: Profile) -> list[Entry]:
+    """Select one article's list from the postings under today's statistics, and store it."""
+    documents, frequencies = store.get_stats(owner.features)
+    stats = Stats(documents, frequencies)
+    pool = candidate_pool(owner, store.DynamoPostings(), caps_for(documents), stats)
+    profiles = store.get_profiles({*pool, *owner.pins} - {owner.slug})
+    pinned = {p: profiles[p] for p in owner.pins if p in profiles}
+    entries = select(owner, [profiles[s] for s in pool if s in profiles], stats, pinned)
+    _save(owner.slug, entries, store.get_list(owner.slug))
+    return entries
 
 
-def _update(slug: str, merge: Merge, known: store.ListState | None) -> list[Entry] | None:
-    """Apply `merge` to a kept list with optimistic locking; the new entries, None if unchanged."""
+def corpus_stats(profiles: Iterable[Profile]) -> Stats:
+    """Exact statistics of a set of profiles (what the counters hold for the live corpus)."""
+    listed = list(profiles)
+    return Stats(len(listed), Counter(f for p in listed for f in p.features))
+
+
+def settle_all() -> None:
+    """Re-select every list against every live article (small corpora: exact and cheap)."""
+    profiles = store.get_profiles(store.live_slugs())
+    stats = corpus_stats(profiles.values())
+    lists = store.get_lists(profiles)
+    everyone = [profiles[s] for s in sorted(profiles)]
+    for owner in everyone:
+        pinned = {p: profiles[p] for p in owner.pins if p in profiles}
+        _save(owner.slug, select(owner, everyone, stats, pinned), lists.get(owner.slug))
+
+
+def _save(slug: str, entries: list[Entry], known: store.ListState | None) -> None:
+    """Store a selected list unless it is already stored (optimistic locking on conflicts)."""
     for _ in range(_ATTEMPTS):
-        current = known.entries if known else []
-        entries = merge(current)
-        if known is not None and entries == current:
-            return None
+        if known is not None and known.entries == entries:
+            return
         if store.save_list(slug, entries, known):
-            if known is None or _teasers(entries) != _teasers(current):
+            if known is None or _shown(entries) != _shown(known.entries):
                 freshness.teasers_changed(slug)  # the page shows other teasers now
-            return entries
+            return
         known = store.get_list(slug)
     raise ListConflictError(f"related list of {slug!r} kept changing")
 
 
-def _teasers(entries: list[Entry]) -> list[object]:
-    """What the article's page shows of a kept list."""
-    return [e.teaser for e in entries[:SHOWN]]
-
-
-def _rebuild(owner: Profile, documents: int, *, exclude: str = "") -> None:
-    """Recompute one article's list from the postings (when removals left it short)."""
-    pool = candidate_pool(owner, store.DynamoPostings(), caps_for(documents))
-    profiles = store.get_profiles(set(pool) - {owner.slug, exclude})
-    fresh = top(owner, list(profiles.values()))
-    _update(owner.slug, lambda _: fresh, store.get_list(owner.slug))
+def _shown(entries: list[Entry]) -> list[tuple[str, Teaser]]:
+    """What the article's page shows of a list (reason and teaser copy)."""
+    return [(e.reason, e.teaser) for e in entries[:SHOWN]]
 
 
 def _remove(slug: str, state: store.ArticleState) -> ListChange:
-    """Unpublish: out of every list (backfilled from kept candidates), then forget it."""
+    """Unpublish (or not live): out of every list, refilled, then forgotten."""
     old = state.profile
     if old is None and state.candidates is None and not state.referrers:
         return ListChange.ABSENT
-    # Postings go first, so no list rebuilt below can pick the article up again.
-    store.batch_write(store.posting_writes(slug, _postings(old), None))
-    documents, _ = store.get_stats(())
-    profiles, lists = store.get_profiles_and_lists(set(state.referrers) - {slug})
-    for owner_slug, known in sorted(lists.items()):
-        entries = _update(owner_slug, lambda current: [e for e in current if e.slug != slug], known)
-        owner = profiles.get(owner_slug)
-        if owner is not None and entries is not None and len(entries) < SHOWN:
-            _rebuild(owner, documents, exclude=slug)
-    if state.candidates is not None:
-        store.delete_list(slug, state.candidates)
+    # Postings and profile go first, so no list re-selected below can pick the article up;
+    # the reverse index (in this partition) goes last, so a retry still finds the referrers.
+    store.batch_write(
+        store.posting_writes(slug, _postings(old), None)
+        + store.pin_writes(slug, old.pins if old else (), ())
+    )
     if old is not None:
         store.apply_frequency_delta(
-            store.delta_marker(slug, old.fingerprint, ""),
-            dict.fromkeys(old.features, -1),
-            -1,
+            store.delta_marker(slug, old.fingerprint, ""), dict.fromkeys(old.features, -1), -1
         )
+    store.delete_profile_item(slug)
+    if state.candidates is not None:
+        store.delete_list(slug, state.candidates)
+    if store.get_documents() <= SMALL_CORPUS:
+        settle_all()
+    else:
+        owners = store.get_profiles({*state.referrers, *state.pinners} - {slug})
+        for owner_slug in sorted(owners):
+            reselect(owners[owner_slug])
     store.delete_profile(slug, state.referrers)
     return ListChange.REMOVED

@@ -1,4 +1,17 @@
-"""Danish text analysis: plain text from HTML, NFC, lowercase, tokens, stopwords, Snowball stems."""
+"""Danish text analysis shared by related teasers and search: words, stopwords, stems, compounds.
+
+Everything here depends on the text alone (never on the corpus), so the same text always gives
+the same terms: related lists and a search index built on these functions agree with each
+other and do not drift as articles come and go.
+
+- `words`: NFC, lowercase runs of letters (æ/ø/å kept), at least two letters.
+- `stopwords`: the `stop-words` package's Danish list, in the same normal form.
+- `stem`: the Snowball Danish stemmer ("boligforeningerne" → "boligforening").
+- `compound_parts`: Danish compounds split into known parts ("boligforeningerne" →
+  ["bolig", "forening"]), so an article about "foreningslivet" meets one about "foreninger".
+- `terms`/`term_counts`: the stems of a text plus the stems of its compounds' parts, the
+  parts at a reduced weight (`PART_WEIGHT`): the whole word stays the stronger evidence.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +27,39 @@ from stop_words import get_stop_words
 # Runs of letters (any script, so æ, ø and å stay inside words); digits and "_" split words.
 _WORD = re.compile(r"[^\W\d_]+")
 _MIN_LENGTH = 2
+# A compound part is at least this long ("by" is the one shorter part the lexicon has).
+_MIN_PART = 2
+# Inflection endings tried on a part the stemmer leaves whole ("stien" → "sti").
+_ENDINGS = ("erne", "ene", "en", "et", "er", "ne", "n", "r")
+# How much a compound's part counts next to a whole word (1.0).
+PART_WEIGHT = 0.5
+# Linking letters between the parts of a Danish compound: "forening-s-liv", "børn-e-have".
+_LINKS = ("s", "e")
+_VOWELS = frozenset("aeiouyæøå")
+
+# Common Danish words that make up compounds (general vocabulary of a local magazine's
+# subjects: housing, community, culture, sport, traffic, nature, business, schools, care).
+# A compound is split only when every part is one of these (or splits into them itself).
+_LEXICON = """
+    afdeling affald aften akademi alder altan ansat arbejde areal arena arkiv arrangement
+    aktivitet avis bad bager bane barn beboer bedst bestyrelse besøg bibliotek bil billet
+    bistand blok blomst bog bold bolig borger brand bro brød budget bund bus butik by
+    børn bygning byråd café center cykel dag dans data del digital drift dyr ejendom ejer elev
+    energi eng erhverv familie fest festival film fitness fod fodbold forening forstad fri
+    frivillig fritid fugl fælles fællesskab følelse forælder gade generation genbrug grund grøn
+    gymnastik
+    gård hal hand handel have havn hjem hjælp hold hospital hus hverdag håndbold idræt
+    iværksætter job jord jul kaffe kamp kant klasse klima klub kommune koncert kontor kor
+    kort krig kultur kunst kvarter kirke køkken land landsby leder leg leje lejer lejlighed
+    liga liv lokal lys lærer læge løb lån mad marked mester miljø minde motion museum musik
+    møde nabo natur net nyhed område ophold opgang parkering park pensionist penge plads plan
+    plante pleje politi politik pris projekt rabat regn renovering rente restaurant rum salg
+    sal samarbejde samling sang senior skat skov skole skab slot sogn sport sprog stadion
+    station sti strand sundhed svømning sø tag teater teknologi tilbud tog torv trafik træ
+    træner trivsel tryghed turnering udstilling udvikling ung ungdom undervisning uge vand
+    varme vej vejr venskab vindue vinter værksted vækst weekend år ældre æble
+    """
+COMPOUND_LEXICON = frozenset(_LEXICON.split())
 
 
 class _TextExtractor(HTMLParser):
@@ -64,20 +110,98 @@ def stopwords() -> frozenset[str]:
 def stem(word: str) -> str:
     """Snowball Danish stem of one normalised word (cached: vocabularies repeat a lot)."""
     result: str = _stemmer().stemWord(word)
+    # Danish drops the e of -el/-er/-en before an ending ("cykel", "cykler", "cykle"): the
+    # stemmer keeps it in some forms only, so it is dropped everywhere ("cykl").
+    if len(result) >= 5 and result[-2:] in {"el", "er", "en"} and result[-3] not in _VOWELS:
+        result = result[:-2] + result[-1]
     return result
 
 
+@cache
+def _lexicon_stems() -> dict[str, str]:
+    """Stem → lexicon word, so inflected parts ("foreninger") find their entry."""
+    return {stem(word): word for word in sorted(COMPOUND_LEXICON)}
+
+
+def _known(part: str) -> str | None:
+    """The lexicon word `part` is (as written, by its stem, or inflected), else None."""
+    if len(part) < _MIN_PART:
+        return None
+    if part in COMPOUND_LEXICON:
+        return part
+    found = _lexicon_stems().get(stem(part))
+    if found is not None:
+        return found
+    for ending in _ENDINGS:
+        if part.endswith(ending) and part[: -len(ending)] in COMPOUND_LEXICON:
+            return part[: -len(ending)]
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The lexicon parts of a Danish compound, left to right; () if `word` is not one.
+
+    The longest known last part wins; what precedes it (minus a linking "s" or "e") must be
+    a known word or split itself, so "boligforeningsbestyrelsen" gives
+    ("bolig", "forening", "bestyrelse") and ordinary words stay whole. A word that is itself
+    in the lexicon ("fællesskabet") is not split.
+    """
+    if _known(word) is not None:
+        return ()
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        last = _known(tail)
+        if last is None:
+            continue
+        for candidate in (head, *(head[: -len(s)] for s in _LINKS if head.endswith(s))):
+            first = _known(candidate)
+            if first is not None:
+                return (first, last)
+            inner = compound_parts(candidate) if len(candidate) >= 2 * _MIN_PART else ()
+            if inner:
+                return (*inner, last)
+    return ()
+
+
 def stems(text: str) -> list[str]:
-    """Snowball Danish stems of the non-stopwords of `text`, in order."""
+    """Snowball Danish stems of the non-stopwords of `text`, in order (no compound parts)."""
     stop = stopwords()
     kept = (stem(word) for word in words(text) if word not in stop)
     return [s for s in kept if len(s) >= _MIN_LENGTH]
 
 
-def stem_counts(fields: Iterable[tuple[str, float]]) -> dict[str, float]:
-    """Field-boosted term counts: each (text, boost) adds `boost` per occurrence of a stem."""
+def terms(text: str) -> Iterator[tuple[str, float]]:
+    """(term, weight) of `text`: each non-stopword's stem (1.0), then its compound parts' stems.
+
+    Parts that equal the whole word's stem are not repeated; each part counts `PART_WEIGHT`.
+    """
+    stop = stopwords()
+    for word in words(text):
+        if word in stop:
+            continue
+        whole = stem(word)
+        if len(whole) >= _MIN_LENGTH:
+            yield whole, 1.0
+        for part in compound_parts(word):
+            part_stem = stem(part)
+            if part_stem != whole:
+                yield part_stem, PART_WEIGHT
+
+
+def term_counts(fields: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Field-boosted term counts: each (text, boost) adds boost × term weight per occurrence."""
     counts: dict[str, float] = {}
     for text, boost in fields:
-        for stem in stems(text):
-            counts[stem] = counts.get(stem, 0.0) + boost
+        for term, weight in terms(text):
+            counts[term] = counts.get(term, 0.0) + boost * weight
+    return counts
+
+
+def stem_counts(fields: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Field-boosted stem counts without compound parts (plain TF-IDF, the baseline)."""
+    counts: dict[str, float] = {}
+    for text, boost in fields:
+        for s in stems(text):
+            counts[s] = counts.get(s, 0.0) + boost
     return counts
