@@ -56,9 +56,19 @@ def schedule_groups(resolver: Resolver) -> dict[str, str]:
 
 
 def create_groups(client: Any, resolver: Resolver) -> dict[str, str]:
-    """Create the template's schedule groups; logical id → name (what `!Ref` yields)."""
+    """Create the template's schedule groups; logical id → name (what `!Ref` yields).
+
+    A group restored from the snapshot is kept with its schedules (moto would replace it
+    with an empty one; AWS would answer ConflictException).
+    """
     groups = schedule_groups(resolver)
     for name in groups.values():
+        try:
+            client.get_schedule_group(Name=name)
+            log.info("schedule group %s (restored)", name)
+            continue
+        except client.exceptions.ResourceNotFoundException:
+            pass
         client.create_schedule_group(Name=name)
         log.info("schedule group %s", name)
     return groups

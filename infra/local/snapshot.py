@@ -2,9 +2,11 @@
 
 Starting from scratch means publishing the sample content and computing every related list
 again (most of a cold start); restoring the saved state takes well under a second. The
-snapshot holds moto's DynamoDB and S3 stores for the stack's account and region (pickled:
-moto's models are plain objects) and the values of the SSM parameters the stack created, so
-e-mailed links stay valid. It is written atomically when the stack is ready and again when
+snapshot holds moto's DynamoDB, S3 and EventBridge Scheduler stores for the stack's account
+and region (pickled: moto's models are plain objects), so articles scheduled to go live
+before a restart still go live after it (a schedule that came due meanwhile fires on the
+first poll), and the values of the secrets the stack created, so e-mailed links stay valid.
+It is written atomically when the stack is ready and again when
 it stops, and ignored when the template, its parameters or moto changed since (`make run
 FRESH=1` discards it by hand). It is a local developer file: never load one you did not make.
 """
@@ -22,12 +24,13 @@ from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
+from moto.scheduler.models import scheduler_backends
 
 from infra.local.intrinsics import ACCOUNT_ID
 
 log = logging.getLogger("local.snapshot")
 
-FORMAT = 1
+FORMAT = 2  # 2: the scheduler's store as well
 
 
 def fingerprint(template_path: Path, parameters: dict[str, str], region: str) -> str:
@@ -49,6 +52,7 @@ def save(
                 "fingerprint": print_,
                 "dynamodb": dynamodb_backends[ACCOUNT_ID][region],
                 "s3": s3_backends[ACCOUNT_ID]["aws"],
+                "scheduler": scheduler_backends[ACCOUNT_ID][region],
                 "secrets": secrets,
             },
             protocol=pickle.HIGHEST_PROTOCOL,
@@ -82,6 +86,7 @@ def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
             shard.items = []
     dynamodb_backends[ACCOUNT_ID][region] = dynamodb
     s3_backends[ACCOUNT_ID]["aws"] = s3
+    scheduler_backends[ACCOUNT_ID][region] = state["scheduler"]
     for name in s3.buckets:
         s3_backends.bucket_accounts[name] = ("aws", ACCOUNT_ID)
     secrets: dict[str, str] = state["secrets"]
