@@ -25,8 +25,9 @@ from pathlib import Path
 
 from newsdesk.dal.articles import article_items, get_article
 from newsdesk.logic.publishing.parsing import parse_article
+from newsdesk.logic.related import text as analysis
 from newsdesk.logic.related.maintenance import corpus_stats
-from newsdesk.logic.related.profile import FIELD_BOOSTS, analyse
+from newsdesk.logic.related.profile import FIELD_BOOSTS, MAX_TERMS, analyse, unit_vector
 from newsdesk.logic.related.scoring import WEIGHTS, Weights, select
 from newsdesk.logic.related.text import html_to_text, stem_counts
 from newsdesk.models import Article
@@ -95,11 +96,80 @@ def profiles_of(articles: list[Article]) -> list[Profile]:
     return [analyse(article_items(a, source_key=f"articles/{a.slug}.md")[0]) for a in articles]
 
 
-def engine_lists(articles: list[Article], weights: Weights = WEIGHTS) -> dict[str, list[str]]:
-    """The engine's lists computed in memory (the selection the stream settles on)."""
+def engine_lists(
+    articles: list[Article], weights: Weights = WEIGHTS, variant: Variant | None = None
+) -> dict[str, list[str]]:
+    """The engine's lists computed in memory (the selection the stream settles on).
+
+    `variant` swaps the profiles' term vectors for those of an analysis variant (`--tune`).
+    """
     profiles = profiles_of(articles)
+    if variant is not None:
+        by_slug = {a.slug: a for a in articles}
+        profiles = [
+            p.model_copy(update={"terms": variant.terms(by_slug[p.slug])}) for p in profiles
+        ]
     stats = corpus_stats(profiles)
     return {p.slug: [e.slug for e in select(p, profiles, stats, weights=weights)] for p in profiles}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An analysis the engine could use instead of its own: field boosts (`tags` = the tags'
+    words as text), compound part weight, adjacent-stem bigrams, term-frequency saturation
+    (`saturation` = BM25's k1; 0 = the engine's 1 + log tf)."""
+
+    name: str
+    boosts: Mapping[str, float]
+    part: float = analysis.PART_WEIGHT
+    bigrams: float = 0.0
+    saturation: float = 0.0
+
+    def terms(self, article: Article) -> dict[str, float]:
+        """The unit-length term vector of `article` under this variant."""
+        fields = {
+            "title": article.title,
+            "subtitle": article.subtitle or "",
+            "summary": article.summary or "",
+            "body": html_to_text(article.body_html),
+            "tags": " ".join(article.tags),
+        }
+        counts: Counter[str] = Counter()
+        stop = analysis.stopwords()
+        for name, boost in self.boosts.items():
+            previous = ""
+            for word in analysis.words(fields[name]):
+                if word in stop:
+                    previous = ""
+                    continue
+                whole = analysis.stem(word)
+                if self.bigrams and previous:
+                    counts[f"{previous}_{whole}"] += boost * self.bigrams
+                counts[whole] += boost
+                previous = whole
+                for part in {analysis.stem(p) for p in analysis.compound_parts(word)} - {whole}:
+                    counts[part] += boost * self.part
+        k = self.saturation
+        weights = {
+            t: c * (k + 1) / (c + k) if k else (1.0 + math.log(c) if c >= 1 else c)
+            for t, c in counts.items()
+        }
+        return unit_vector(weights, MAX_TERMS)
+
+
+ENGINE_BOOSTS = {**FIELD_BOOSTS, "tags": 0.0}
+VARIANTS = (
+    Variant("engine's analysis", ENGINE_BOOSTS),
+    Variant("no field boosts", {"title": 1, "subtitle": 1, "summary": 1, "body": 1}),
+    Variant("title x4, summary x3", {**ENGINE_BOOSTS, "title": 4.0, "summary": 3.0}),
+    Variant("tags' words as text x2", {**ENGINE_BOOSTS, "tags": 2.0}),
+    Variant("BM25 saturation k1=1.2", ENGINE_BOOSTS, saturation=1.2),
+    Variant("BM25 saturation k1=3", ENGINE_BOOSTS, saturation=3.0),
+    Variant("compound parts x0.25", ENGINE_BOOSTS, part=0.25),
+    Variant("compound parts x1", ENGINE_BOOSTS, part=1.0),
+    Variant("adjacent-stem bigrams x0.5", ENGINE_BOOSTS, bigrams=0.5),
+    Variant("adjacent-stem bigrams x1", ENGINE_BOOSTS, bigrams=1.0),
+)
 
 
 def newest_same_category(articles: list[Article]) -> dict[str, list[str]]:
@@ -204,6 +274,10 @@ def tune(articles: list[Article], judged: Mapping[str, list[str]]) -> None:
             f"  {text:>5} {tags:>5} {category:>5} {threshold:>6} {sharpness:>5} "
             f"{f.recall:>8.3f} {f.ndcg:>7.3f}"
         )
+    print(f"\n  {'analysis variant (engine weights)':<36} {'recall@4':>8} {'nDCG@4':>7}")
+    for variant in VARIANTS:
+        f = figures(engine_lists(articles, variant=variant), judged)
+        print(f"  {variant.name:<36} {f.recall:>8.3f} {f.ndcg:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ EMULATED = frozenset(
         "AWS::S3::Bucket",
         "AWS::SQS::Queue",
         "AWS::SecretsManager::Secret",
+        "AWS::Scheduler::ScheduleGroup",
     }
 )
 # How long stopping may wait for work in hand before leaving it (one Ctrl-C ends it all).

@@ -80,16 +80,9 @@ def read_teasers(
     """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem.
 
     Category, tag and author are each matched by name or slug ("Grønne områder" or
-    "groenne-omraader"); an author's list is not combined with a category or tag.
+    "groenne-omraader"), and may be combined.
     """
     category, tag, author = _given(category), _given(tag), _given(author)
-    if author is not None and (category is not None or tag is not None):
-        raise ProblemError(
-            400,
-            "unsupported-filter",
-            "Unsupported filter",
-            "author cannot be combined with category or tag.",
-        )
     try:
         return store.list_teasers(
             category=category, tag=tag, author=author, limit=limit, cursor=cursor or None

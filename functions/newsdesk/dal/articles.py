@@ -95,26 +95,27 @@ def list_teasers(
     limit: int = 12,
     cursor: str | None = None,
 ) -> TeaserPage:
-    """Newest-first published teasers, by category and/or tag, or by author; one page.
+    """Newest-first published teasers, by any of category, tag and author; one page.
 
     Labels are matched by their slug, so the name and the slug of a label give one list.
     """
-    if author is not None:
-        if tag is not None or category is not None:
-            raise ValueError("an author's list cannot be filtered by category or tag")
+    # The most selective list is queried; the other filters are conditions on its items.
+    filters: dict[str, str] = {}
+    if tag is not None:
+        index, pk_name, sk_name, pk = keys.LIST_INDEX, "GSI1PK", "GSI1SK", keys.tag_list_pk(tag)
+        if author is not None:
+            filters["author_key"] = keys.author_list_pk(author)
+    elif author is not None:
         index, pk_name, sk_name = keys.AUTHOR_INDEX, "GSI3PK", "GSI3SK"
         pk = keys.author_list_pk(author)
-    elif tag is not None:
-        index, pk_name, sk_name, pk = keys.LIST_INDEX, "GSI1PK", "GSI1SK", keys.tag_list_pk(tag)
     elif category is not None:
         index, pk_name, sk_name = keys.CATEGORY_INDEX, "GSI2PK", "GSI2SK"
         pk = keys.category_list_pk(category)
     else:
         index, pk_name, sk_name, pk = keys.LIST_INDEX, "GSI1PK", "GSI1SK", keys.ALL_ARTICLES
-    wanted_category = None
-    if tag is not None and category is not None:
-        wanted_category = keys.category_list_pk(category)
-    list_id = f"{pk}|{wanted_category or ''}"
+    if category is not None and (tag is not None or author is not None):
+        filters["category_key"] = keys.category_list_pk(category)
+    list_id = "|".join([pk, *(f"{name}={value}" for name, value in sorted(filters.items()))])
     request: dict[str, Any] = {
         "TableName": settings().table_name,
         "IndexName": index,
@@ -123,9 +124,11 @@ def list_teasers(
         "ScanIndexForward": False,
         "Limit": limit,
     }
-    if wanted_category is not None:
-        request["FilterExpression"] = "category_key = :cat"
-        request["ExpressionAttributeValues"][":cat"] = {"S": wanted_category}
+    if filters:
+        request["FilterExpression"] = " AND ".join(f"{name} = :{name}" for name in sorted(filters))
+        request["ExpressionAttributeValues"].update(
+            {f":{name}": {"S": value} for name, value in filters.items()}
+        )
     if cursor:
         start = decode_cursor(list_id, cursor)
         if set(start) != {"PK", "SK", pk_name, sk_name} or start[pk_name] != {"S": pk}:
@@ -133,7 +136,7 @@ def list_teasers(
         request["ExclusiveStartKey"] = start
     items: list[Item] = []
     last_key: dict[str, Any] | None = None
-    for _ in range(_MAX_FILTERED_QUERIES if wanted_category else 1):
+    for _ in range(_MAX_FILTERED_QUERIES if filters else 1):
         response = dynamodb().query(**request)
         items.extend(map(from_dynamo, response.get("Items", [])))
         last_key = response.get("LastEvaluatedKey")
@@ -179,6 +182,7 @@ def article_items(article: Article, *, source_key: str, extra: Item | None = Non
             "GSI1SK": sort_key,
             **teaser,
             "category_key": category_key,
+            "author_key": keys.author_list_pk(article.author.name),
         }
         for tag in article.tags
     }

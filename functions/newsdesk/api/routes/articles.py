@@ -36,7 +36,7 @@ router = APIRouter(tags=["articles"])
 @router.get(
     "/articles",
     response_model=TeaserPage,
-    summary="Newest-first published teasers, by category and/or tag, or by author",
+    summary="Newest-first published teasers, by any of category, tag and author",
     responses={
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
         **problem_responses(400, 422),
@@ -54,7 +54,7 @@ async def list_articles(
     """One page of teasers; `next_cursor` fetches the next page of the same list.
 
     `category`, `tag` and `author` take a name or its slug ("Grønne områder" or
-    "groenne-omraader"); `author` is not combined with the other two.
+    "groenne-omraader"); filters combine (an author's articles in a category).
     """
     page = read_teasers(category=category, tag=tag, author=author, limit=limit, cursor=cursor)
     return cached_json(request, page, list_cache_control())

@@ -39,7 +39,7 @@ def _pins(meta: Mapping[str, Any], slug: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(pins))[:SHOWN]
 
 
-def _unit(weights: Mapping[str, float], keep: int) -> dict[str, float]:
+def unit_vector(weights: Mapping[str, float], keep: int) -> dict[str, float]:
     """The `keep` strongest weights, scaled to unit length and rounded (stable through storage)."""
     strongest = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
     norm = math.sqrt(sum(w * w for _, w in strongest))
@@ -61,7 +61,7 @@ def analyse(meta: Mapping[str, Any]) -> Profile:
     )
     # Sublinear frequency: the tenth "fællesskab" says less than the first.
     weights = {t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items() if c > 0}
-    terms = _unit(weights, MAX_TERMS)
+    terms = unit_vector(weights, MAX_TERMS)
     tags = tuple(dict.fromkeys(normalize_label(tag) for tag in teaser.tags if tag.strip()))
     pins = _pins(meta, teaser.slug)
     content = json.dumps(
