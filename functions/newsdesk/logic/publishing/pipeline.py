@@ -27,7 +27,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from newsdesk.clock import Clock, system_clock
@@ -91,6 +91,10 @@ class Decision:
     claim: str | None = None
     # A scheduled version was staged before or after: the go-live schedule must follow.
     reschedules: bool = False
+    # The slug a scheduled version of this key held, if this decision lets it go.
+    releases: str | None = None
+    # The slug a scheduled decision claims until its go-live.
+    scheduled: str | None = None
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -194,9 +198,8 @@ class Publisher:
                 self._refresh_pdf(event.key)
             if kind in {"ebook", "pdf"}:
                 self.sync_ebook_copies(ebook_id_of(event.key))
-            freed = state.live_slug if state is not None and decision.sets_live else None
-            if kind == "article" and freed is not None and freed != decision.live_slug:
-                self._hand_over(freed, event.key)
+            if kind == "article" and decision.sets_live:
+                self._hand_over_freed(event.key, state, decision)
             return report
         raise ConcurrentUpdateError(
             f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
@@ -362,8 +365,18 @@ class Publisher:
     # Articles
 
     def _article(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
-        live = state.live_slug if state else None
         before = self._staged(event.key)
+        decision = self._article_decision(event, state, before)
+        held = before.slug if before is not None and before.live_at is not None else None
+        if decision.sets_live and held not in {None, decision.live_slug, decision.scheduled}:
+            # Deleted, drafted, or moved to another slug: the scheduled claim is gone.
+            return replace(decision, releases=held)
+        return decision
+
+    def _article_decision(
+        self, event: UploadEvent, state: store.SourceState | None, before: Staged | None
+    ) -> Decision:
+        live = state.live_slug if state else None
         source = self._read(event)
         if source is None:
             return self._unpublish(event.key, live, None, before)
@@ -449,7 +462,7 @@ class Publisher:
         details = {"live_at": scheduling.stamp(parsed.article.published_at)}
         details |= self._preview_details(event, source)
         outcome = Outcome("scheduled", warnings=list(parsed.warnings), details=details)
-        return Decision(outcome, True, None, source, operations, reschedules=True)
+        return Decision(outcome, True, None, source, operations, reschedules=True, scheduled=slug)
 
     def _draft(
         self,
@@ -517,6 +530,15 @@ class Publisher:
             for index, pin in enumerate(pins)
             if not is_live(self.storage.partition(keys.article_pk(pin)).get(keys.ARTICLE_SK))
         ]
+
+    def _hand_over_freed(
+        self, key: str, state: store.SourceState | None, decision: Decision
+    ) -> None:
+        """Hand over the slugs `key` let go: its live one, or the one its scheduled version held."""
+        live_before = state.live_slug if state is not None else None
+        for freed in dict.fromkeys([live_before, decision.releases]):
+            if freed is not None and freed != decision.live_slug:
+                self._hand_over(freed, key)
 
     def _hand_over(self, slug: str, previous_owner: str) -> None:
         """`slug` is free: publish the newest key refused only because another key had it."""
@@ -691,7 +713,8 @@ def _handed_over(decision: Decision, previous_owner: str) -> Decision:
     """The decision of a claimant that now gets the slug, with a message that says why."""
     message = (
         f"Udgivet automatisk: slug'en '{decision.live_slug}' blev ledig, da {previous_owner} "
-        "blev slettet, afpubliceret eller fik en anden slug."
+        "blev slettet, afpubliceret, gjort til kladde, fik en anden slug eller ikke længere "
+        "var planlagt."
     )
     outcome = Outcome("published", warnings=decision.outcome.warnings, message=message)
     return Decision(outcome, True, decision.live_slug, decision.source, decision.operations)
