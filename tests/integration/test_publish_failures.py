@@ -118,7 +118,7 @@ class FailureQueues:
             "body": message["Body"],
             "attributes": message["Attributes"],
             "messageAttributes": {},
-            "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
+            "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.failures_arn,
             "awsRegion": REGION,
