@@ -11,13 +11,17 @@ runtime reports `Sandbox.Timedout`, for an out-of-memory kill `Runtime.OutOfMemo
       "timestamp": "2026-11-20T08:15:02.117Z",
       "requestContext": {
         "requestId": "e4b46cbf-b738-xmpl-8880-a18cdf61200e",
-        "functionArn": "arn:aws:lambda:eu-north-1:123456789012:function:newsdesk-PublishFunction:$LATEST",
+        "functionArn": "arn:aws:lambda:…:function:newsdesk-PublishFunction:$LATEST",
         "condition": "RetriesExhausted",
         "approximateInvokeCount": 3
       },
       "requestPayload": {"Records": [<the S3 event record>]},
-      "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-      "responsePayload": {"errorMessage": "... Task timed out after 30.03 seconds", "errorType": "Sandbox.Timedout"}
+      "responseContext": {
+        "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"
+      },
+      "responsePayload": {
+        "errorMessage": "... Task timed out after 30.03 seconds", "errorType": "Sandbox.Timedout"
+      }
     }
 
 The record reaches the function as the body of an SQS message, in Lambda's SQS event.
