@@ -50,6 +50,8 @@ class Settings(BaseModel):
     schedule_group: str = Field(default="", alias="SCHEDULE_GROUP")
     scheduler_role_arn: str = Field(default="", alias="SCHEDULER_ROLE_ARN")
     go_live_dead_letter_arn: str = Field(default="", alias="GO_LIVE_DEAD_LETTER_ARN")
+    # Publish failure function: where Lambda's on-failure records are kept after their report.
+    publish_dead_letter_queue_url: str = Field(default="", alias="PUBLISH_DEAD_LETTER_QUEUE_URL")
     # Secrets Manager secret (ARN or name) holding the HMAC key of editors' preview links.
     preview_token_secret: str = Field(default="", alias="PREVIEW_TOKEN_SECRET")
     # The e-book's page on the site (`{ebook_id}` replaced); pages for dead links point there.

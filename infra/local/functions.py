@@ -1,7 +1,7 @@
 """Functions and their triggers as template.yaml declares them, and in-process invocation.
 
 Every `AWS::Serverless::Function` becomes a `LocalFunction`: its handler imported from the
-template's `Handler`, its environment resolved, and its `Events` (S3, DynamoDB, HttpApi)
+template's `Handler`, its environment resolved, and its `Events` (S3, DynamoDB, SQS, HttpApi)
 described so the pollers and the HTTP server can feed it. Nothing here names a function.
 """
 
@@ -73,6 +73,16 @@ class StreamTrigger:
 
 
 @dataclass(frozen=True)
+class QueueTrigger:
+    """An `Events` entry of Type SQS: the queue and how Lambda reads it."""
+
+    name: str
+    queue_arn: str
+    batch_size: int = 10
+    report_item_failures: bool = False
+
+
+@dataclass(frozen=True)
 class HttpRoute:
     """An `Events` entry of Type HttpApi: method and path template (`/{proxy+}`)."""
 
@@ -128,6 +138,7 @@ class FunctionSpec:
     s3: list[S3Trigger] = field(default_factory=list)
     streams: list[StreamTrigger] = field(default_factory=list)
     http: list[HttpRoute] = field(default_factory=list)
+    queues: list[QueueTrigger] = field(default_factory=list)
     async_retries: int = DEFAULT_ASYNC_RETRIES
     async_on_failure: str | None = None
 
@@ -199,6 +210,16 @@ def _add_trigger(spec: FunctionSpec, resolver: Resolver, name: str, event: dict[
                 in props.get("FunctionResponseTypes", []),
                 bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
                 on_failure=_destination(resolver, props.get("DestinationConfig")),
+            )
+        )
+    elif kind == "SQS":
+        spec.queues.append(
+            QueueTrigger(
+                name=name,
+                queue_arn=resolver.string(props["Queue"]),
+                batch_size=int(props.get("BatchSize", 10)),
+                report_item_failures="ReportBatchItemFailures"
+                in props.get("FunctionResponseTypes", []),
             )
         )
     elif kind == "HttpApi":

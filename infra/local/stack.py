@@ -1,7 +1,7 @@
 """The local stack: moto's server, the template's resources and triggers, and the HTTP API.
 
 Everything is derived from template.yaml: tables, buckets and queues are created as it
-declares them, each function's environment is resolved from it, and its S3, DynamoDB and
+declares them, each function's environment is resolved from it, and its S3, DynamoDB, SQS and
 HttpApi events decide what feeds which handler; the template's schedule groups get their
 one-time schedules fired (`infra.local.scheduler`). Adding a function or a trigger to the
 template needs no change here.
@@ -37,6 +37,7 @@ from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, fun
 from infra.local.httpapi import Cors, HttpApiServer
 from infra.local.intrinsics import ACCOUNT_ID, Resolver
 from infra.local.outbox import OutboxWatcher
+from infra.local.queues import QueuePoller
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.scheduler import LocalScheduler, create_groups
 from infra.local.serving import BackgroundServer
@@ -189,7 +190,7 @@ class LocalStack:
         self.functions: list[LocalFunction] = []
         self.invokers: dict[str, AsyncInvoker] = {}
         self.watchers: list[BucketWatcher] = []
-        self.pollers: list[StreamPoller] = []
+        self.pollers: list[StreamPoller | QueuePoller] = []
         self.scheduler: LocalScheduler | None = None
         self.api: HttpApiServer | None = None
         self.queue_urls: dict[str, str] = {}
@@ -309,6 +310,17 @@ class LocalStack:
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
             self._register(logical_id, url, Arn=arn["Attributes"]["QueueArn"], QueueName=name)
             self.queue_urls[arn["Attributes"]["QueueArn"]] = url
+        for logical_id, resource in resources("AWS::SQS::Queue", self.template).items():
+            redrive = resource.get("Properties", {}).get("RedrivePolicy")
+            if redrive:  # its target exists now; moto moves messages after maxReceiveCount
+                policy = {
+                    "deadLetterTargetArn": self.resolver.string(redrive["deadLetterTargetArn"]),
+                    "maxReceiveCount": int(redrive["maxReceiveCount"]),
+                }
+                sqs.set_queue_attributes(
+                    QueueUrl=self.resolver.refs[logical_id],
+                    Attributes={"RedrivePolicy": json.dumps(policy)},
+                )
         for logical_id, resource in resources("AWS::DynamoDB::Table", self.template).items():
             props = resource["Properties"]
             name = self.resolver.string(props.get("TableName", f"{stack}-{logical_id}"))
@@ -423,6 +435,17 @@ class LocalStack:
                 )
                 poller.start()
                 self.pollers.append(poller)
+            for queue_trigger in spec.queues:
+                queue_poller = QueuePoller(
+                    self.client("sqs"),
+                    self.queue_urls[queue_trigger.queue_arn],
+                    queue_trigger,
+                    function,
+                    self.config.region,
+                    self.config.poll_interval,
+                )
+                queue_poller.start()
+                self.pollers.append(queue_poller)
             if spec.s3:
                 invoker = AsyncInvoker(function, self.send_to_destination)
                 invoker.start()
@@ -593,6 +616,7 @@ class LocalStack:
                         *(t.name for t in f.spec.s3),
                         *(t.name for t in f.spec.streams),
                         *(t.name for t in f.spec.http),
+                        *(t.name for t in f.spec.queues),
                     ],
                 }
                 for f in self.functions

@@ -314,6 +314,40 @@ def test_scheduled_article_holds_its_slug(desk: Desk, clock: FakeClock) -> None:
     assert KEY in other["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("cancel", ["delete", "draft", "other slug"])
+def test_a_cancelled_schedule_hands_its_slug_to_the_rejected_claimant(
+    desk: Desk, client: TestClient, clock: FakeClock, cancel: str
+) -> None:
+    upload_at(desk, KEY, clock.now + timedelta(hours=1))
+    claimant = "articles/andet.md"
+    assert upload_at(desk, claimant, clock.now, slug=SLUG, title="Andet")["status"] == "rejected"
+    if cancel == "delete":
+        desk.send(desk.delete(KEY))
+    elif cancel == "draft":
+        upload_at(desk, KEY, clock.now + timedelta(hours=1), status="draft")
+    else:
+        upload_at(desk, KEY, clock.now + timedelta(hours=1), slug="flyttet")
+    report = desk.report(claimant)
+    assert (report["status"], report["slug"], report["errors"]) == ("published", SLUG, [])
+    assert KEY in report["message"] and "Udgivet automatisk" in report["message"]
+    assert client.get(f"/articles/{SLUG}").json()["title"] == "Andet"
+    assert (keys.article_pk(SLUG), scheduling.CLAIM_SK) not in desk.items()
+
+
+def test_a_rescheduled_article_keeps_its_slug_from_the_claimant(
+    desk: Desk, clock: FakeClock
+) -> None:
+    upload_at(desk, KEY, clock.now + timedelta(hours=1))
+    claimant = "articles/andet.md"
+    upload_at(desk, claimant, clock.now, slug=SLUG)
+    assert upload_at(desk, KEY, clock.now + timedelta(hours=5))["status"] == "scheduled"
+    assert desk.report(claimant)["status"] == "rejected"
+    clock.advance(timedelta(hours=5))
+    (live,) = fire_due(desk, clock.now)
+    assert (live["key"], live["status"]) == (KEY, "published")
+    assert desk.report(claimant)["status"] == "rejected"
+
+
 def test_out_of_order_events_around_a_schedule(
     desk: Desk, client: TestClient, clock: FakeClock
 ) -> None:

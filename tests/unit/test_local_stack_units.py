@@ -175,7 +175,9 @@ def test_every_function_and_trigger_comes_from_the_template() -> None:
         (("s3:ObjectRemoved:*",), "ebooks/"),
     }
     assert {t.bucket for t in publish.s3} == {BUCKET}
-    assert publish.async_on_failure == "arn:aws:sqs:eu-north-1:1:PublishDeadLetterQueue"
+    assert publish.async_on_failure == "arn:aws:sqs:eu-north-1:1:PublishFailureQueue"
+    (queue,) = specs["PublishFailureFunction"].queues
+    assert (queue.queue_arn, queue.report_item_failures) == (publish.async_on_failure, True)
     (stream,) = specs["RelatedFunction"].streams
     template_props = load_template()["Resources"]["RelatedFunction"]["Properties"]
     source = template_props["Events"]["ArticleChanges"]["Properties"]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
@@ -67,3 +68,9 @@ def reset() -> None:
     secretsmanager.cache_clear()
     cloudfront.cache_clear()
     scheduler.cache_clear()
+
+
+@cache
+def sqs() -> SQSClient:
+    """The SQS client that hands on-failure records to the publish dead-letter queue."""
+    return boto3.client("sqs", config=_CONFIG)

@@ -7,14 +7,15 @@ Content errors are answered by a `rejected` report and the invocation succeeds (
 not help). Any other error (AWS unavailable, a bug) is answered by a `failed` report for that
 upload, the other records are still processed, and then the invocation fails, so Lambda
 retries the event (a success rewrites the report) and, when retries are exhausted, sends it to
-the on-failure queue while the report keeps saying `failed`. Replays are harmless: the
+the on-failure queue, whose consumer (`newsdesk.handlers.publish_failures`) writes the final
+`failed` report; that covers timeouts and out-of-memory kills, which end this handler before
+it can write one. Replays are harmless: the
 pipeline orders events by their sequencer.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,6 +24,7 @@ from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings, validate_at_init
 from newsdesk.dal.scheduling import GO_LIVE_EVENT
 from newsdesk.handlers.edge import invalidating_changes
+from newsdesk.handlers.s3_records import upload_events
 from newsdesk.logic.publishing.pipeline import Publisher, UploadEvent
 from newsdesk.observability import logger, metrics
 
@@ -38,28 +40,6 @@ validate_at_init(*ENVIRONMENT)
 
 # The pipeline's "now" (whether an article is live yet); tests move it.
 clock: Clock = system_clock
-
-
-def upload_events(event: dict[str, Any], bucket: str) -> list[UploadEvent]:
-    """The S3 records of a notification as UploadEvents (keys URL-decoded, `+` is a space)."""
-    uploads = []
-    for record in event.get("Records", []):
-        if record.get("eventSource") != "aws:s3":
-            continue
-        s3 = record["s3"]
-        if s3["bucket"]["name"] != bucket:
-            logger.warning("record for another bucket skipped", extra={"bucket": s3["bucket"]})
-            continue
-        obj = s3["object"]
-        uploads.append(
-            UploadEvent(
-                key=unquote_plus(obj["key"]),
-                removed=str(record["eventName"]).startswith("ObjectRemoved"),
-                sequencer=obj["sequencer"],
-                version_id=obj.get("versionId") or None,
-            )
-        )
-    return uploads
 
 
 @metrics.log_metrics

@@ -27,8 +27,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebooks, keys, scheduling
@@ -53,11 +53,13 @@ from newsdesk.logic.publishing.parsing import (
     split_key,
 )
 from newsdesk.logic.publishing.previews import preview_url
-from newsdesk.logic.publishing.reports import Outcome, report_document
+from newsdesk.logic.publishing.reports import FAILED_FINALLY, Outcome, report_document
 from newsdesk.logic.publishing.storage import Storage
 from newsdesk.related_records import PINS_ATTRIBUTE
 
 ARTICLES_PREFIX = "articles/"
+# Beside a key's source state: the newest of its events whose failure was reported.
+FAILED_SK = "S#FAILED"
 EBOOKS_PREFIX = "ebooks/"
 MAX_ATTEMPTS = 5
 logger = logging.getLogger(__name__)
@@ -89,6 +91,10 @@ class Decision:
     claim: str | None = None
     # A scheduled version was staged before or after: the go-live schedule must follow.
     reschedules: bool = False
+    # The slug a scheduled version of this key held, if this decision lets it go.
+    releases: str | None = None
+    # The slug a scheduled decision claims until its go-live.
+    scheduled: str | None = None
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -192,9 +198,8 @@ class Publisher:
                 self._refresh_pdf(event.key)
             if kind in {"ebook", "pdf"}:
                 self.sync_ebook_copies(ebook_id_of(event.key))
-            freed = state.live_slug if state is not None and decision.sets_live else None
-            if kind == "article" and freed is not None and freed != decision.live_slug:
-                self._hand_over(freed, event.key)
+            if kind == "article" and decision.sets_live:
+                self._hand_over_freed(event.key, state, decision)
             return report
         raise ConcurrentUpdateError(
             f"{event.key}: {MAX_ATTEMPTS} attempts lost to concurrent writes"
@@ -248,27 +253,65 @@ class Publisher:
         if self.schedule_target is not None:
             plan.sync_schedule(key, self._staged(key), self.schedule_target)
 
-    def report_failure(self, event: UploadEvent) -> Item | None:
+    def report_failure(
+        self, event: UploadEvent, *, final: bool = False, failed_at: datetime | None = None
+    ) -> Item | None:
         """After an error the pipeline could not handle: a `failed` report for the event.
 
-        Written only while no newer (or this very) event of the key has been decided, so a
-        failure never hides a newer report; when the state cannot even be read (the table is
-        unavailable), the newest event we know of failed, and the report says so. Raises what
-        writing the report raises.
+        Written only while no newer (or this very) event of the key has been decided, and no
+        newer event's failure has been reported (the FAILED marker beside the source state),
+        so a failure never hides a newer report; when the state cannot even be read (the table
+        is unavailable), the newest event we know of failed, and the report says so. `final`:
+        Lambda has given up on the event (its on-failure record), `failed_at` the record's time
+        (a redelivered record writes the same report). Raises what writing the report raises.
         """
         if _kind(event.key) is None:
             return None
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                state = self.storage.get_source_state(event.key)
+                marker = self.storage.get_item(store.source_pk(event.key), FAILED_SK)
+            except Exception:  # the store is what failed; the report is still owed
+                logger.warning("source state unreadable while reporting a failure", exc_info=True)
+                state, marker = None, None
+            if state is not None and not is_newer(event.sequencer, state.sequencer):
+                return None
+            if marker is not None and is_newer(str(marker["sequencer"]), event.sequencer):
+                return None  # a newer event's failure is reported
+            try:
+                self._mark_failed(event, marker)
+            except store.WriteConflict:
+                continue  # another failure of this key was reported meanwhile: compare again
+            live_slug = state.live_slug if state is not None else None
+            outcome = Outcome("failed", message=FAILED_FINALLY if final else None)
+            report = report_document(event.key, outcome, live_slug, failed_at or self.clock())
+            self.storage.put_report(report)
+            self._restore_newer_report(event)
+            return report
+        raise ConcurrentUpdateError(f"{event.key}: {MAX_ATTEMPTS} attempts to report a failure")
+
+    def _mark_failed(self, event: UploadEvent, seen: Item | None) -> None:
+        """Remember the newest failed event of the key (unless the table is what failed)."""
+        item = {"PK": store.source_pk(event.key), "SK": FAILED_SK, "sequencer": event.sequencer}
+        if seen is None:
+            condition, values = "attribute_not_exists(PK)", {}
+        else:
+            condition, values = "sequencer = :seen", {":seen": seen["sequencer"]}
+        try:
+            self.storage.transact([store.put(item, condition, values or None)])
+        except store.WriteConflict:
+            raise
+        except Exception:
+            logger.warning("failure marker not written", exc_info=True)
+
+    def _restore_newer_report(self, event: UploadEvent) -> None:
+        """A newer event decided while the failure report was written: its report wins."""
         try:
             state = self.storage.get_source_state(event.key)
-        except Exception:  # the store is what failed; the report is still owed
-            logger.warning("source state unreadable while reporting a failure", exc_info=True)
-            state = None
+        except Exception:
+            return
         if state is not None and not is_newer(event.sequencer, state.sequencer):
-            return None
-        live_slug = state.live_slug if state is not None else None
-        report = report_document(event.key, Outcome("failed"), live_slug, self.clock())
-        self.storage.put_report(report)
-        return report
+            self.storage.put_report(state.report)
 
     def _decide(self, kind: str, event: UploadEvent, state: store.SourceState | None) -> Decision:
         if kind == "article":
@@ -322,8 +365,18 @@ class Publisher:
     # Articles
 
     def _article(self, event: UploadEvent, state: store.SourceState | None) -> Decision:
-        live = state.live_slug if state else None
         before = self._staged(event.key)
+        decision = self._article_decision(event, state, before)
+        held = before.slug if before is not None and before.live_at is not None else None
+        if decision.sets_live and held not in {None, decision.live_slug, decision.scheduled}:
+            # Deleted, drafted, or moved to another slug: the scheduled claim is gone.
+            return replace(decision, releases=held)
+        return decision
+
+    def _article_decision(
+        self, event: UploadEvent, state: store.SourceState | None, before: Staged | None
+    ) -> Decision:
+        live = state.live_slug if state else None
         source = self._read(event)
         if source is None:
             return self._unpublish(event.key, live, None, before)
@@ -409,7 +462,7 @@ class Publisher:
         details = {"live_at": scheduling.stamp(parsed.article.published_at)}
         details |= self._preview_details(event, source)
         outcome = Outcome("scheduled", warnings=list(parsed.warnings), details=details)
-        return Decision(outcome, True, None, source, operations, reschedules=True)
+        return Decision(outcome, True, None, source, operations, reschedules=True, scheduled=slug)
 
     def _draft(
         self,
@@ -477,6 +530,15 @@ class Publisher:
             for index, pin in enumerate(pins)
             if not is_live(self.storage.partition(keys.article_pk(pin)).get(keys.ARTICLE_SK))
         ]
+
+    def _hand_over_freed(
+        self, key: str, state: store.SourceState | None, decision: Decision
+    ) -> None:
+        """Hand over the slugs `key` let go: its live one, or the one its scheduled version held."""
+        live_before = state.live_slug if state is not None else None
+        for freed in dict.fromkeys([live_before, decision.releases]):
+            if freed is not None and freed != decision.live_slug:
+                self._hand_over(freed, key)
 
     def _hand_over(self, slug: str, previous_owner: str) -> None:
         """`slug` is free: publish the newest key refused only because another key had it."""
@@ -651,7 +713,8 @@ def _handed_over(decision: Decision, previous_owner: str) -> Decision:
     """The decision of a claimant that now gets the slug, with a message that says why."""
     message = (
         f"Udgivet automatisk: slug'en '{decision.live_slug}' blev ledig, da {previous_owner} "
-        "blev slettet, afpubliceret eller fik en anden slug."
+        "blev slettet, afpubliceret, gjort til kladde, fik en anden slug eller ikke længere "
+        "var planlagt."
     )
     outcome = Outcome("published", warnings=decision.outcome.warnings, message=message)
     return Decision(outcome, True, decision.live_slug, decision.source, decision.operations)

@@ -34,6 +34,13 @@ _MESSAGES: dict[str, str] = {
     ),
 }
 
+# When Lambda has given up on an event (every attempt failed, timed out or ran out of memory).
+FAILED_FINALLY = (
+    "En fejl i systemet (ikke i filen) stoppede behandlingen, også efter flere forsøg. "
+    "Den version, der var online før, er uændret. Upload filen igen; står rapporten stadig "
+    "på failed, så kontakt udviklerne."
+)
+
 
 def _errors(items: list[FieldError]) -> list[Item]:
     return [{"field": e.field, "message": e.message} for e in items]
