@@ -50,12 +50,18 @@ def perform(desk: Desk, operations: list[str]) -> list[dict[str, Any]]:
 
 
 def _without_time(report: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in report.items() if k != "processed_at"}
+    """The report without what describes the moment it was decided: its time, and the
+    warning that the named e-book was not live yet (true then, whatever came later)."""
+    kept = {k: v for k, v in report.items() if k != "processed_at"}
+    if "warnings" in kept:
+        kept["warnings"] = [w for w in kept["warnings"] if w.get("field") != "ebook"]
+    return kept
 
 
 def final_state(desk: Desk) -> dict[str, Any]:
-    """Every item and every report, minus processing times and the source states' write
-    counters (`revision`), which differ with the number of deliveries.
+    """Every item and every report, minus processing times, the e-book warnings of the
+    moment, and the source states' write counters (`revision`), which differ with the number
+    of deliveries.
     """
     items: dict[str, Any] = {}
     for (pk, sk), stored in desk.items().items():
