@@ -67,8 +67,9 @@ def final_state(desk: Desk) -> dict[str, Any]:
     for (pk, sk), stored in desk.items().items():
         item = dict(stored)
         item.pop("revision", None)
-        if "report" in item:
-            item["report"] = _without_time(item["report"])
+        for decided in ("report", "outcome"):
+            if decided in item:
+                item[decided] = _without_time(item[decided])
         items[f"{pk}|{sk}"] = item
     reports = {}
     listing = desk.s3.list_objects_v2(Bucket=desk.bucket, Prefix="reports/")
