@@ -53,9 +53,8 @@ def _without_time(report: dict[str, Any]) -> dict[str, Any]:
     """The report without what describes the moment it was decided: its time, and the
     warning that the named e-book was not live yet (true then, whatever came later)."""
     kept = {k: v for k, v in report.items() if k != "processed_at"}
-    if "warnings" in kept:
-        kept["warnings"] = [w for w in kept["warnings"] if w.get("field") != "ebook"]
-    return kept
+    warnings = [w for w in kept.pop("warnings", []) if w.get("field") != "ebook"]
+    return kept | ({"warnings": warnings} if warnings else {})
 
 
 def final_state(desk: Desk) -> dict[str, Any]:
