@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from infra.local.serving import stop_with_parent
 from infra.local.stack import CONTENT_DIR, LocalStack, StackConfig
 
 
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stop_with_parent()
+    except KeyboardInterrupt:
+        return 0
     stack = LocalStack(config)
     code = 0
     try:

@@ -47,7 +47,7 @@ import httpx
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from infra.local.serving import interrupt
+from infra.local.serving import child_environment, interrupt
 
 ROOT = Path(__file__).resolve().parents[2]
 CATEGORIES = ("Bolig", "Kultur", "Trafik", "Livet")
@@ -124,6 +124,7 @@ def private_stack(timeout: float = 180.0) -> Iterator[Path]:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.local", *ports, "--no-seed", "--state-dir", scratch],
             cwd=ROOT,
+            env=child_environment(dict(os.environ)),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.local.serving import interrupt
+from infra.local.serving import child_environment, interrupt
 from infra.template.reading import TEMPLATE_PATH
 
 REPO = TEMPLATE_PATH.parent
@@ -141,7 +141,7 @@ class _local_stack:
         text = text.replace("\nResources:\n", "\nResources:\n" + recorder, 1)
         template = self.root / "template.yaml"
         template.write_text(text, encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = child_environment({k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "infra.local", "--template", str(template)),
