@@ -7,7 +7,8 @@ lists are read back from the API's store after the articles went through the rel
 (streamed, in moto), and compared with two baselines computed from the same parsed articles:
 "newest in the same category" and plain TF-IDF (cosine of stems, no compounds, tags or
 category). `python -m infra.bench.related_eval` prints the figures; `--tune` prints a grid of
-weights on the tuning half.
+weights, analysis variants and re-rankings on the tuning half; `--feedback` both halves for
+the re-ranking chosen there.
 """
 
 from __future__ import annotations
@@ -33,10 +34,18 @@ from newsdesk.logic.related.text import html_to_text, stem_counts
 from newsdesk.models import Article
 from newsdesk.related_records import SHOWN, Profile
 
+from infra.bench.related_rerank import CHOSEN_FEEDBACK, Corpus, feedback
+from infra.bench.related_rerank import variants as rerankings
+
 EVAL = Path(__file__).resolve().parent / "eval"
 RECEIVED_AT = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 type Lists = Mapping[str, list[str]]
+
+
+def FEEDBACK(corpus: Corpus) -> Callable[[str, str], float]:
+    """The feedback setting chosen on the tuning half (`--tune`), checked by `--feedback`."""
+    return feedback(corpus, 2, 1.25, 1.0)
 
 
 def eval_articles(folder: Path = EVAL) -> list[Article]:
@@ -238,6 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     if "--tune" in args:
         tune(articles, judged["tuning"])
         return
+    if "--feedback" in args:
+        check_feedback(articles, judged)
+        return
     served = streamed_lists(articles)
     baselines: list[tuple[str, Callable[[list[Article]], dict[str, list[str]]]]] = [
         ("newest in the same category", newest_same_category),
@@ -278,6 +290,25 @@ def tune(articles: list[Article], judged: Mapping[str, list[str]]) -> None:
     for variant in VARIANTS:
         f = figures(engine_lists(articles, variant=variant), judged)
         print(f"  {variant.name:<36} {f.recall:>8.3f} {f.ndcg:>7.3f}")
+    corpus = Corpus(profiles_of(articles))
+    title = "re-ranking of the candidates (engine weights)"
+    print(f"\n  {title:<46} {'recall@4':>8} {'nDCG@4':>7}")
+    for name, rescore in rerankings(corpus):
+        f = figures(corpus.lists(rescore), judged)
+        print(f"  {name:<46} {f.recall:>8.3f} {f.ndcg:>7.3f}")
+
+
+def check_feedback(articles: list[Article], judged: Mapping[str, Mapping[str, list[str]]]) -> None:
+    """Both halves for the one re-ranking chosen on the tuning half (`CHOSEN_FEEDBACK`), against
+    the engine: the held-out check that kept it out of the engine."""
+    corpus = Corpus(profiles_of(articles))
+    lists = {
+        "engine": corpus.lists(corpus.score),
+        "feedback": corpus.lists(feedback(corpus, *CHOSEN_FEEDBACK)),
+    }
+    for half in ("test", "tuning"):
+        rows = [(name, figures(found, judged[half])) for name, found in lists.items()]
+        print_figures(f"Pseudo-relevance feedback, {half} half (in memory)", rows)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from newsdesk import config
 from newsdesk.dal import clients
 from newsdesk.handlers.publish import PublishFailedError
-from newsdesk.logic.publishing.reports import FAILED_FINALLY
+from newsdesk.logic.publishing.reports import FAILED_FINALLY, GO_LIVE_FAILED
 
 from infra.template.reading import create_table_request, handler_path, resources
 from tests.conftest import REGION
@@ -220,13 +220,59 @@ def test_an_event_too_old_to_retry_is_reported_too(desk: Desk, queues: FailureQu
 def test_what_is_not_an_upload_failure_is_kept_unreported(
     desk: Desk, queues: FailureQueues
 ) -> None:
-    go_live = on_failure_record(error=TIMED_OUT)
-    go_live["requestPayload"] = {
-        "go_live": {"key": "articles/x.md", "sequencer": "0A", "version_id": None}
-    }
+    go_live = go_live_failure("articles/x.md", "0A")
     assert queues.deliver("not json {", go_live) == {"batchItemFailures": []}
     assert sorted(queues.kept()) == sorted(["not json {", json.dumps(go_live)])
     assert not desk.has_report("articles/x.md")
+
+
+def go_live_failure(key: str, sequencer: str, version_id: str | None = None) -> dict[str, Any]:
+    """The on-failure record of a go-live (EventBridge Scheduler invokes asynchronously)."""
+    record = on_failure_record(error=TIMED_OUT)
+    record["requestPayload"] = {
+        "go_live": {"key": key, "sequencer": sequencer, "version_id": version_id}
+    }
+    return record
+
+
+def _go_live_of(record: dict[str, Any]) -> dict[str, Any]:
+    s3_object = record["s3"]["object"]
+    return go_live_failure(KEY_LATER, s3_object["sequencer"], s3_object.get("versionId"))
+
+
+KEY_LATER = "articles/senere.md"
+LATER = "2099-06-01T09:00:00+00:00"
+
+
+def test_a_failed_go_live_says_so_in_the_report(desk: Desk, queues: FailureQueues) -> None:
+    scheduled = desk.put(KEY_LATER, article_file(published_at=LATER))
+    desk.send(scheduled)
+    assert desk.report(KEY_LATER)["status"] == "scheduled"
+    failure = _go_live_of(scheduled)
+    queues.deliver(failure)
+    report = desk.report(KEY_LATER)
+    assert (report["status"], report["slug"]) == ("failed", None)
+    assert report["message"] == GO_LIVE_FAILED
+    assert report["live_at"] == desk.report(KEY_LATER)["live_at"]
+    assert report["processed_at"] == "2026-11-20T08:15:02.117000Z"
+    assert queues.kept() == [json.dumps(failure)]
+    # Uploading again publishes as usual (here: scheduled again) and replaces the report.
+    desk.send(desk.put(KEY_LATER, article_file(published_at=LATER, title="Igen")))
+    assert desk.report(KEY_LATER)["status"] == "scheduled"
+
+
+def test_a_superseded_go_live_failure_changes_no_report(desk: Desk, queues: FailureQueues) -> None:
+    first = desk.put(KEY_LATER, article_file(published_at=LATER))
+    desk.send(first)
+    desk.send(desk.put(KEY_LATER, article_file(published_at=LATER, title="Ny udgave")))
+    before = desk.report(KEY_LATER)
+    queues.deliver(_go_live_of(first))
+    assert desk.report(KEY_LATER) == before
+    desk.send(desk.put(KEY_LATER, article_file(published_at=None)))
+    published = desk.report(KEY_LATER)
+    assert published["status"] == "published"
+    queues.deliver(_go_live_of(first))
+    assert desk.report(KEY_LATER) == published
 
 
 def test_a_message_that_cannot_be_kept_is_delivered_again(

@@ -148,3 +148,18 @@ def test_in_order_delivery_matches_what_s3_holds(desk: Desk) -> None:
     assert meta["title"] == "Udgave 4"
     assert state["items"]["ARTICLE#legeplads-i-hedegaarden|A#EBOOK"]["ebook"]["title"] == "Guide 0"
     assert state["reports"][f"reports/{ARTICLE_KEY}.json"]["status"] == "published"
+
+
+def test_two_versions_and_both_ebook_halves_in_every_order(desk: Desk) -> None:
+    """Exhaustively, the case a derandomised run once drew: two article versions that promote
+    the e-book, then the e-book's two halves; the article's e-book copy must not depend on
+    which arrived first."""
+    forget_everything(desk)
+    records = perform(desk, ["article", "article", "ebook", "pdf"])
+    desk.send(*records)
+    expected = final_state(desk)
+    assert "ARTICLE#legeplads-i-hedegaarden|A#EBOOK" in expected["items"]
+    for order in itertools.permutations(records):
+        forget_state(desk)
+        desk.send(*order)
+        assert final_state(desk) == expected

@@ -80,14 +80,20 @@ def report_failures(failure: dict[str, Any], payload: dict[str, Any]) -> list[di
             "error": response if isinstance(response, dict) else str(response)[:2000],
         },
     )
-    if GO_LIVE_EVENT in payload:
-        # The upload's report says `scheduled`; the operator replays the go-live from the DLQ.
-        logger.error("a go-live failed", extra={"payload": payload[GO_LIVE_EVENT]})
-        metrics.add_metric(name="GoLivesFailed", unit=MetricUnit.Count, value=1)
-        return []
     config = settings()
     publisher = Publisher(words_per_minute=config.words_per_minute, clock=clock)
     failed_at = _timestamp(failure.get("timestamp"))
+    if GO_LIVE_EVENT in payload:
+        # The operator can replay the go-live from the DLQ; the editors read it in the report.
+        go_live = payload[GO_LIVE_EVENT]
+        logger.error("a go-live failed", extra={"payload": go_live})
+        metrics.add_metric(name="GoLivesFailed", unit=MetricUnit.Count, value=1)
+        if not isinstance(go_live, dict) or "key" not in go_live or "sequencer" not in go_live:
+            return []
+        report = publisher.report_go_live_failure(
+            str(go_live["key"]), str(go_live["sequencer"]), failed_at
+        )
+        return [report] if report is not None else []
     reports = []
     for upload in upload_events(payload, config.content_bucket):
         report = publisher.report_failure(upload, final=True, failed_at=failed_at)

@@ -53,7 +53,12 @@ from newsdesk.logic.publishing.parsing import (
     split_key,
 )
 from newsdesk.logic.publishing.previews import preview_url
-from newsdesk.logic.publishing.reports import FAILED_FINALLY, Outcome, report_document
+from newsdesk.logic.publishing.reports import (
+    FAILED_FINALLY,
+    GO_LIVE_FAILED,
+    Outcome,
+    report_document,
+)
 from newsdesk.logic.publishing.storage import Storage
 from newsdesk.related_records import PINS_ATTRIBUTE
 
@@ -289,6 +294,35 @@ class Publisher:
             self._restore_newer_report(event)
             return report
         raise ConcurrentUpdateError(f"{event.key}: {MAX_ATTEMPTS} attempts to report a failure")
+
+    def report_go_live_failure(
+        self, key: str, sequencer: str, failed_at: datetime | None = None
+    ) -> Item | None:
+        """Lambda gave up on a go-live: a `failed` report, while that version is still staged.
+
+        The upload's report said `scheduled`; without this it would go on saying so while the
+        article never came online. Nothing is written when the go-live is superseded (a newer
+        upload, a draft or a deletion) or happened after all; an upload decided meanwhile gets
+        its own report back.
+        """
+        state = self.storage.get_source_state(key)
+        staged = self._staged(key)
+        if (
+            state is None
+            or staged is None
+            or staged.live_at is None
+            or sequencer_order(staged.sequencer) != sequencer_order(sequencer)
+            or sequencer_order(state.sequencer) != sequencer_order(sequencer)
+        ):
+            return None
+        details = {"live_at": scheduling.stamp(staged.live_at)}
+        outcome = Outcome("failed", message=GO_LIVE_FAILED, details=details)
+        report = report_document(key, outcome, state.live_slug, failed_at or self.clock())
+        self.storage.put_report(report)
+        newer = self.storage.get_source_state(key)
+        if newer is not None and is_newer(newer.sequencer, sequencer):
+            self.storage.put_report(newer.report)  # decided meanwhile: its report wins
+        return report
 
     def _mark_failed(self, event: UploadEvent, seen: Item | None) -> None:
         """Remember the newest failed event of the key (unless the table is what failed)."""

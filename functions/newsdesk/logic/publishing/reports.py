@@ -41,6 +41,13 @@ FAILED_FINALLY = (
     "på failed, så kontakt udviklerne."
 )
 
+# When the go-live of a scheduled article failed for good: it is not online.
+GO_LIVE_FAILED = (
+    "Artiklen skulle være gået online ved live_at, men en fejl i systemet (ikke i filen) "
+    "stoppede det, også efter flere forsøg. Den er ikke online. Upload filen igen for at "
+    "udgive den, eller kontakt udviklerne."
+)
+
 
 def _errors(items: list[FieldError]) -> list[Item]:
     return [{"field": e.field, "message": e.message} for e in items]
