@@ -25,6 +25,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.capacity",
     "infra.bench.search",
     "infra.bench.hostile_uploads",
+    "infra.bench.local_ready",
 )
 
 

@@ -32,7 +32,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.s3.models import FakeDeleteMarker, s3_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from infra.local import motopatch, snapshot
+from infra.local import motopatch, snapshot, transport
 from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, function_specs
 from infra.local.httpapi import Cors, HttpApiServer
 from infra.local.intrinsics import ACCOUNT_ID, Resolver
@@ -144,6 +144,17 @@ class MotoServer(BackgroundServer):
             host, port, serialised, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+        self.app = serialised
+
+    def start(self) -> None:
+        """Serve over HTTP, and in-process to this process's own DynamoDB calls."""
+        super().start()
+        transport.register(self.url, self.app)
+
+    def stop(self) -> None:
+        """Stop both ways of serving."""
+        transport.unregister(self.url)
+        super().stop()
 
     def list_versions(
         self, bucket: str, prefix: str

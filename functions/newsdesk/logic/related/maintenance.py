@@ -8,7 +8,8 @@ Every list is chosen by one pure function (`scoring.select`) of the article, its
 and the corpus statistics of the moment. A change re-selects the lists it can change:
 
 - up to `SMALL_CORPUS` live articles, all of them, in memory (cheap at that size, and the
-  lists are then exactly those of the live corpus, whatever the order of uploads);
+  lists are then exactly those of the live corpus, whatever the order of uploads), once per
+  stream batch when the syncs share a `Settlement`;
 - above, the article's own list, the lists showing or pinning it (copies, removals, pins
   that come back), and the lists it now belongs in (it outranks their weakest teaser under
   today's statistics). Each re-selection reads a bounded number of items.
@@ -17,7 +18,7 @@ and the corpus statistics of the moment. A change re-selects the lists it can ch
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -49,11 +50,51 @@ class ListConflictError(RuntimeError):
     """A list kept changing under us; the stream record is retried later."""
 
 
-def sync(slug: str) -> ListChange:
-    """Make the related data of `slug` match its live state (or its absence)."""
+class Settlement:
+    """What the syncs of one stream batch leave for one re-selection of every list.
+
+    Below `SMALL_CORPUS` a sync stores the article's profile (still pending), postings and
+    statistics, and leaves the re-selection to `settle`, which runs `settle_all` once for the
+    whole batch and then finishes each article (profile settled, or removal's last step).
+    A later sync of the same article in the batch replaces the earlier one's finishing step
+    (it read the article's current state). Until `settle` has run, the profiles stay pending,
+    so a batch that fails before it is synced again in full when the stream retries it.
+    """
+
+    def __init__(self) -> None:
+        self._finish: dict[str, Callable[[], None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._finish)
+
+    def forget(self, slug: str) -> None:
+        """A new sync of `slug` started: an earlier one's finishing step no longer applies."""
+        self._finish.pop(slug, None)
+
+    def defer(self, slug: str, finish: Callable[[], None]) -> None:
+        """Run `finish` after the batch's one re-selection."""
+        self._finish[slug] = finish
+
+    def settle(self) -> None:
+        """Re-select every list once, then finish every deferred article (slug order)."""
+        if not self._finish:
+            return
+        settle_all()
+        for slug in sorted(self._finish):
+            self._finish[slug]()
+        self._finish.clear()
+
+
+def sync(slug: str, settlement: Settlement | None = None) -> ListChange:
+    """Make the related data of `slug` match its live state (or its absence).
+
+    With a `settlement`, the re-selection of a small corpus waits for `settlement.settle()`.
+    """
+    if settlement is not None:
+        settlement.forget(slug)
     state = store.load_state(slug)
     if not is_live(state.meta):
-        return _remove(slug, state)
+        return _remove(slug, state, settlement)
     assert state.meta is not None
     profile = analyse(state.meta)
     old = state.profile
@@ -73,12 +114,16 @@ def sync(slug: str) -> ListChange:
     # Stored first (pending), so the lists re-selected below can pick the article up.
     store.put_profile(profile, pending=True)
     documents, frequencies = store.get_stats(profile.features)
+    change = ListChange.UPDATED if old else ListChange.PUBLISHED
+    if documents <= SMALL_CORPUS and settlement is not None:
+        settlement.defer(slug, lambda: store.put_profile(profile))
+        return change
     if documents <= SMALL_CORPUS:
         settle_all()
     else:
         _settle_around(profile, Stats(documents, frequencies), state)
     store.put_profile(profile)
-    return ListChange.UPDATED if old else ListChange.PUBLISHED
+    return change
 
 
 def _postings(profile: Profile | None) -> tuple[dict[str, float], datetime] | None:
@@ -154,7 +199,9 @@ def _shown(entries: list[Entry]) -> list[tuple[str, Teaser]]:
     return [(e.reason, e.teaser) for e in entries[:SHOWN]]
 
 
-def _remove(slug: str, state: store.ArticleState) -> ListChange:
+def _remove(
+    slug: str, state: store.ArticleState, settlement: Settlement | None = None
+) -> ListChange:
     """Unpublish (or not live): out of every list, refilled, then forgotten."""
     old = state.profile
     if old is None and state.candidates is None and not state.referrers:
@@ -172,7 +219,11 @@ def _remove(slug: str, state: store.ArticleState) -> ListChange:
     store.delete_profile_item(slug)
     if state.candidates is not None:
         store.delete_list(slug, state.candidates)
-    if store.get_documents() <= SMALL_CORPUS:
+    small = store.get_documents() <= SMALL_CORPUS
+    if small and settlement is not None:
+        settlement.defer(slug, lambda: store.delete_profile(slug, state.referrers))
+        return ListChange.REMOVED
+    if small:
         settle_all()
     else:
         owners = store.get_profiles({*state.referrers, *state.pinners} - {slug})
