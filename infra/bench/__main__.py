@@ -26,6 +26,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.search",
     "infra.bench.hostile_uploads",
     "infra.bench.local_ready",
+    "infra.bench.local_reads",
 )
 
 

@@ -1,17 +1,22 @@
 """moto as the local stack patches it: a cancelled TransactWriteItems is rolled back in place
 from an undo log of the items it names (not from a deep copy of the whole table), with the
-outcome moto's own rollback gives: every item as before, no stream record left behind."""
+outcome moto's own rollback gives: every item as before, no stream record left behind; and a
+Query reads one partition instead of sorting the whole table, with moto's own answers."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 
+from infra.local import motopatch
 from infra.local.intrinsics import ACCOUNT_ID
 from infra.local.stack import MotoServer
 from infra.template.reading import create_table_request
@@ -122,3 +127,73 @@ def test_a_committed_transaction_applies_every_write(dynamodb: Any, table: str) 
             ]
         )
     assert contents(dynamodb, table) == after
+
+
+# --- Query reads one partition (or skips the sort it redoes): same answers as moto's own ---
+
+_LETTERS = st.sampled_from(["a", "b", "c"])
+_ITEMS = st.lists(
+    st.tuples(_LETTERS, st.text("xyz", min_size=1, max_size=3), _LETTERS, st.booleans()),
+    max_size=25,
+)
+
+
+def _all_pages(dynamodb: Any, **request: Any) -> list[list[dict[str, Any]]]:
+    pages = []
+    while True:
+        page = dynamodb.query(**request)
+        pages.append(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return pages
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _unpatched(answer: Callable[[], Any]) -> Any:
+    """The answer with moto's own Query (the patch taken off for the call)."""
+    Table.query, Table.all_items = motopatch._original_query, motopatch._original_all_items  # type: ignore[method-assign]
+    try:
+        return answer()
+    finally:
+        motopatch.install()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    items=_ITEMS,
+    partition=_LETTERS,
+    forward=st.booleans(),
+    limit=st.integers(1, 4),
+    prefix=st.sampled_from(["", "x", "y"]),
+)
+def test_queries_answer_as_moto_does(
+    dynamodb: Any,
+    items: list[tuple[str, str, str, bool]],
+    partition: str,
+    forward: bool,
+    limit: int,
+    prefix: str,
+) -> None:
+    name = f"query-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(**create_table_request(name))
+    for pk, sk, group, indexed in items:
+        item = {"PK": {"S": pk}, "SK": {"S": sk}}
+        if indexed:
+            item |= {"GSI1PK": {"S": group}, "GSI1SK": {"S": sk[::-1]}}
+        dynamodb.put_item(TableName=name, Item=item)
+    condition = "PK = :p" + (" AND begins_with(SK, :s)" if prefix else "")
+    values = {":p": {"S": partition}} | ({":s": {"S": prefix}} if prefix else {})
+    requests = [
+        {"KeyConditionExpression": condition, "ExpressionAttributeValues": values},
+        {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :p",
+            "ExpressionAttributeValues": {":p": {"S": partition}},
+        },
+    ]
+    for request in requests:
+        request |= {"TableName": name, "ScanIndexForward": forward, "Limit": limit}
+        patched = _all_pages(dynamodb, **request)
+        assert patched == _unpatched(lambda request=request: _all_pages(dynamodb, **request))
+    dynamodb.delete_table(TableName=name)
