@@ -20,6 +20,10 @@ API read paid O(N log N) DynamoType comparisons, ≈ 50 ms per page on the seede
 more the longer a session published. Here a Query on the table reads its partition only, and
 a Query on an index skips the sort it redoes itself (its order ends in the table's keys, so
 the input order never shows). Same results, same order, same pages.
+
+moto's server also lists its own package folder (a `listdir` and ~60 `stat`s) on every
+request to find the service a Host names; the folder does not change while the stack runs,
+so the list is read once.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+from moto import backends
 from moto.core import common_models
 from moto.core.model_instances import model_data
 from moto.dynamodb import models
@@ -42,6 +47,7 @@ _original = models.DynamoDBBackend.transact_write_items
 _querying: ContextVar[tuple[Any, str | None] | None] = ContextVar("_querying", default=None)
 _original_query = Table.query
 _original_all_items = Table.all_items
+_moto_modules = tuple(backends.list_of_moto_modules())
 
 
 def _deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -131,6 +137,11 @@ def _all_items(self: Table) -> list[Any]:
     return [item for partition in self.items.values() for item in partition.values()]
 
 
+def _listed_moto_modules() -> tuple[str, ...]:
+    """moto's service folders, as listed once at import."""
+    return _moto_modules
+
+
 def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     """`BaseModel.__new__` without the append to `cls.instances_tracked`."""
     return object.__new__(cls)
@@ -146,3 +157,4 @@ def install() -> None:
     models.DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
+    backends.list_of_moto_modules = _listed_moto_modules

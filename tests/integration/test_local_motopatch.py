@@ -5,11 +5,13 @@ Query reads one partition instead of sorting the whole table, with moto's own an
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import moto
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -197,3 +199,15 @@ def test_queries_answer_as_moto_does(
         patched = _all_pages(dynamodb, **request)
         assert patched == _unpatched(lambda request=request: _all_pages(dynamodb, **request))
     dynamodb.delete_table(TableName=name)
+
+
+def test_moto_lists_its_services_once(dynamodb: Any) -> None:
+    """The server's per-request lookup answers from the list read at install, unchanged."""
+    assert moto.backends.list_of_moto_modules is motopatch._listed_moto_modules
+    assert tuple(motopatch._listed_moto_modules()) == tuple(
+        name
+        for name in sorted(os.listdir(os.path.dirname(moto.__file__)))
+        if os.path.isdir(os.path.join(os.path.dirname(moto.__file__), name))
+        and not name.startswith("__")
+    )
+    assert "dynamodb" in motopatch._listed_moto_modules()
