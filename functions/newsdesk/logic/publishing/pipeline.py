@@ -218,17 +218,10 @@ class Publisher:
         the schedule; a schedule that fires regardless finds nothing to do).
         """
         for _ in range(MAX_ATTEMPTS):
-            state = self.storage.get_source_state(key)
-            staged = self._staged(key)
-            if (
-                state is None
-                or state.live_sequencer is None
-                or staged is None
-                or staged.live_at is None
-                or sequencer_order(staged.sequencer) != sequencer_order(sequencer)
-                or sequencer_order(state.live_sequencer) != sequencer_order(sequencer)
-            ):
+            scheduled = self._still_scheduled(key, sequencer)
+            if scheduled is None:
                 return None
+            state, staged = scheduled
             replay = UploadEvent(key, False, staged.sequencer, staged.version_id)
             newest = sequencer_order(state.sequencer) == sequencer_order(sequencer)
             try:
@@ -242,6 +235,22 @@ class Publisher:
             self._sync_schedule(key)
             return report
         raise ConcurrentUpdateError(f"{key}: {MAX_ATTEMPTS} attempts lost to concurrent writes")
+
+    def _still_scheduled(self, key: str, sequencer: str) -> tuple[store.SourceState, Staged] | None:
+        """The key's state and staged version while the event `sequencer` is what it has
+        scheduled to go live; None once a newer upload, a draft or a deletion superseded it."""
+        state = self.storage.get_source_state(key)
+        staged = self._staged(key)
+        if (
+            state is None
+            or state.live_sequencer is None
+            or staged is None
+            or staged.live_at is None
+            or sequencer_order(staged.sequencer) != sequencer_order(sequencer)
+            or sequencer_order(state.live_sequencer) != sequencer_order(sequencer)
+        ):
+            return None
+        return state, staged
 
     def _resync(self, kind: str, key: str) -> None:
         """On a duplicate: redo what follows a commit outside the table (it may have failed)."""
@@ -305,16 +314,13 @@ class Publisher:
         upload, a draft or a deletion) or happened after all; an upload decided meanwhile gets
         its own report back.
         """
-        state = self.storage.get_source_state(key)
-        staged = self._staged(key)
-        if (
-            state is None
-            or staged is None
-            or staged.live_at is None
-            or sequencer_order(staged.sequencer) != sequencer_order(sequencer)
-            or sequencer_order(state.sequencer) != sequencer_order(sequencer)
-        ):
+        scheduled = self._still_scheduled(key, sequencer)
+        if scheduled is None:
             return None
+        state, staged = scheduled
+        if sequencer_order(state.sequencer) != sequencer_order(sequencer):
+            return None  # a newer upload was decided (rejected): its report stays
+        assert staged.live_at is not None
         details = {"live_at": scheduling.stamp(staged.live_at)}
         outcome = Outcome("failed", message=GO_LIVE_FAILED, details=details)
         report = report_document(key, outcome, state.live_slug, failed_at or self.clock())
