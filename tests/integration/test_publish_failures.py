@@ -33,6 +33,7 @@ import hashlib
 import importlib
 import json
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -236,8 +237,10 @@ def go_live_failure(key: str, sequencer: str, version_id: str | None = None) -> 
 
 
 def _go_live_of(record: dict[str, Any]) -> dict[str, Any]:
+    """The on-failure record of the go-live the upload `record` scheduled."""
     s3_object = record["s3"]["object"]
-    return go_live_failure(KEY_LATER, s3_object["sequencer"], s3_object.get("versionId"))
+    key = unquote_plus(s3_object["key"])
+    return go_live_failure(key, s3_object["sequencer"], s3_object.get("versionId"))
 
 
 KEY_LATER = "articles/senere.md"
@@ -248,12 +251,13 @@ def test_a_failed_go_live_says_so_in_the_report(desk: Desk, queues: FailureQueue
     scheduled = desk.put(KEY_LATER, article_file(published_at=LATER))
     desk.send(scheduled)
     assert desk.report(KEY_LATER)["status"] == "scheduled"
+    assert desk.report(KEY_LATER)["live_at"] == "2099-06-01T09:00:00Z"
     failure = _go_live_of(scheduled)
     queues.deliver(failure)
     report = desk.report(KEY_LATER)
     assert (report["status"], report["slug"]) == ("failed", None)
     assert report["message"] == GO_LIVE_FAILED
-    assert report["live_at"] == desk.report(KEY_LATER)["live_at"]
+    assert report["live_at"] == "2099-06-01T09:00:00Z"
     assert report["processed_at"] == "2026-11-20T08:15:02.117000Z"
     assert queues.kept() == [json.dumps(failure)]
     # Uploading again publishes as usual (here: scheduled again) and replaces the report.
