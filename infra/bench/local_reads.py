@@ -15,10 +15,7 @@ import statistics
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-
-from moto.dynamodb.models.table import Table
 
 from infra.local import motopatch
 from infra.local.stack import LocalStack, StackConfig
@@ -33,15 +30,6 @@ def _per_request_ms(base: str, path: str, requests: int) -> float:
     for _ in range(requests):
         urllib.request.urlopen(base + path).read()
     return (time.perf_counter() - started) * 1000 / requests
-
-
-def _with_moto_query(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
-    Table.query = motopatch._original_query  # type: ignore[method-assign]
-    Table.all_items = motopatch._original_all_items  # type: ignore[method-assign]
-    try:
-        return measure()
-    finally:
-        motopatch.install()
 
 
 def main(requests: int = 100, rounds: int = 2) -> dict[str, dict[str, float]]:
@@ -60,8 +48,9 @@ def main(requests: int = 100, rounds: int = 2) -> dict[str, dict[str, float]]:
             for _ in range(rounds):
                 for path, ms in measure().items():
                     patched[path].append(ms)
-                for path, ms in _with_moto_query(measure).items():
-                    original[path].append(ms)
+                with motopatch.moto_query():
+                    for path, ms in measure().items():
+                        original[path].append(ms)
         finally:
             stack.stop()
     print(f"local stack API reads, seeded, {requests} sequential requests × {rounds} rounds")

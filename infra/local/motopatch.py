@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import copy
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -135,6 +136,17 @@ def _all_items(self: Table) -> list[Any]:
     if self.range_key_attr is None:
         return list(self.items.values())
     return [item for partition in self.items.values() for item in partition.values()]
+
+
+@contextmanager
+def moto_query() -> Iterator[None]:
+    """moto's own Query for the duration (to compare with), then the patched one again."""
+    Table.query = _original_query  # type: ignore[method-assign]
+    Table.all_items = _original_all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        install()
 
 
 def _listed_moto_modules() -> tuple[str, ...]:

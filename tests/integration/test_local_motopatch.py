@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.table import Table
 
 from infra.local import motopatch
 from infra.local.intrinsics import ACCOUNT_ID
@@ -150,15 +149,6 @@ def _all_pages(dynamodb: Any, **request: Any) -> list[list[dict[str, Any]]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _unpatched(answer: Callable[[], Any]) -> Any:
-    """The answer with moto's own Query (the patch taken off for the call)."""
-    Table.query, Table.all_items = motopatch._original_query, motopatch._original_all_items  # type: ignore[method-assign]
-    try:
-        return answer()
-    finally:
-        motopatch.install()
-
-
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -197,7 +187,8 @@ def test_queries_answer_as_moto_does(
     for request in requests:
         request |= {"TableName": name, "ScanIndexForward": forward, "Limit": limit}
         patched = _all_pages(dynamodb, **request)
-        assert patched == _unpatched(lambda request=request: _all_pages(dynamodb, **request))
+        with motopatch.moto_query():
+            assert patched == _all_pages(dynamodb, **request)
     dynamodb.delete_table(TableName=name)
 
 
