@@ -92,6 +92,10 @@ class InMemoryStorage:
         versions = self.objects.get(key, [])
         return bool(versions) and versions[-1].data is not None
 
+    def read_start(self, key: str, size: int) -> bytes | None:
+        versions = self.objects.get(key, [])
+        return versions[-1].data[:size] if versions and versions[-1].data is not None else None
+
     def get_item(self, pk: str, sk: str) -> Item | None:
         item = self.items.get((pk, sk))
         return dict(item) if item is not None else None

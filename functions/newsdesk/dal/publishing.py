@@ -140,6 +140,23 @@ def source_exists(key: str) -> bool:
     return True
 
 
+def read_start(key: str, size: int) -> bytes | None:
+    """The first `size` bytes of the key's current object (b"" if empty); None if it has none."""
+    try:
+        response = s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{size - 1}")
+    except ClientError as error:
+        if str(error.response.get("Error", {}).get("Code")) == "InvalidRange":
+            return b""  # S3's answer to a range of an empty object
+        if _missing(error, key, None):
+            return None
+        raise
+    body = response["Body"]
+    try:
+        return bytes(body.read(size))
+    finally:
+        body.close()
+
+
 def _missing(error: ClientError, key: str, version_id: str | None) -> bool:
     """Whether a failed read means the object (or version) does not exist.
 
