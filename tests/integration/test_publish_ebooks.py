@@ -180,6 +180,35 @@ def test_other_files_in_ebooks_are_ignored_with_a_reason(desk: Desk) -> None:
     assert "ebooks/<id>.md" in report["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("key", "wanted"),
+    [
+        ("ebooks/guide.PDF", "ebooks/guide.pdf"),
+        ("ebooks/guide.Pdf", "ebooks/guide.pdf"),
+        ("ebooks/guide.MD", "ebooks/guide.md"),
+        ("ebooks/guide.markdown", "ebooks/guide.md"),
+    ],
+)
+def test_an_ebook_half_under_another_spelling_is_rejected_with_the_name_to_use(
+    desk: Desk, key: str, wanted: str
+) -> None:
+    """The halves find each other by name: a `.PDF` beside a `.md` would wait forever (and the
+    `.md` report would ask for a PDF the editor has uploaded), so the report says what to do."""
+    other = "ebooks/guide.md" if wanted.endswith(".pdf") else "ebooks/guide.pdf"
+    desk.upload(other, ebook_file() if other.endswith(".md") else PDF)
+
+    report = desk.upload(key, PDF if wanted.endswith(".pdf") else ebook_file())
+
+    assert report["status"] == "rejected"
+    assert wanted in report["errors"][0]["message"]
+    assert ebooks.get_ebook("guide") is None
+    assert desk.report(other)["status"] == "pending"
+    assert desk.upload(wanted, PDF if wanted.endswith(".pdf") else ebook_file())["status"] == (
+        "published"
+    )
+    assert ebooks.get_ebook("guide") is not None
+
+
 def test_duplicate_ebook_event_repairs_copies(desk: Desk) -> None:
     desk.upload("articles/legeplads.md", article_file(ebook="guide"))
     desk.upload("ebooks/guide.pdf", PDF)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,7 +51,6 @@ from newsdesk.logic.publishing.parsing import (
     parse_article_source,
     parse_draft,
     parse_ebook,
-    split_key,
 )
 from newsdesk.logic.publishing.previews import preview_url
 from newsdesk.logic.publishing.reports import (
@@ -362,6 +362,8 @@ class Publisher:
             return self._ebook(event, state)
         if kind == "pdf":
             return self._pdf(event)
+        if kind == "misnamed" and not event.removed:
+            return Decision(Outcome("rejected", [_misnamed(event.key)]), sets_live=False)
         return Decision(Outcome("ignored", [_OTHER_EBOOK_FILE]), sets_live=False)
 
     def _commit(
@@ -841,15 +843,28 @@ def _kind(key: str) -> str | None:
     if key.startswith(ARTICLES_PREFIX):
         return "article"
     if key.startswith(EBOOKS_PREFIX):
-        extension = split_key(key)[1]
-        if extension in MARKDOWN_EXTENSIONS:
-            return "ebook"
-        return "pdf" if extension == ".pdf" else "other"
+        # The two halves find each other by name (`<id>.md` beside `<id>.pdf`, as written),
+        # so only those spellings take part; `.MD`, `.Pdf` or `.markdown` would wait forever.
+        extension = posixpath.splitext(key)[1]
+        if extension in {".md", ".pdf"}:
+            return "ebook" if extension == ".md" else "pdf"
+        return "misnamed" if extension.lower() in MARKDOWN_EXTENSIONS | {".pdf"} else "other"
     return None
 
 
+def _misnamed(key: str) -> FieldError:
+    """An e-book half under a name its other half will not look for: the name to use."""
+    extension = ".pdf" if key.lower().endswith(".pdf") else ".md"
+    wanted = key[: -len(posixpath.splitext(key)[1])] + extension
+    return FieldError(
+        "file",
+        f"en e-bogs filer skal hedde ebooks/<id>.md og ebooks/<id>.pdf med små bogstaver i "
+        f"endelsen, ellers finder de ikke hinanden: upload filen igen som {wanted}",
+    )
+
+
 def _pdf_key(markdown_key: str) -> str:
-    return markdown_key[: -len(split_key(markdown_key)[1])] + ".pdf"
+    return markdown_key[: -len(".md")] + ".pdf"
 
 
 def _markdown_key(pdf_key: str) -> str:
