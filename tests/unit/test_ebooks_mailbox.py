@@ -156,6 +156,8 @@ def test_the_documented_pattern_admits_every_address_we_accept(address: str) -> 
         ("laeser@testing.dk", True),
         ('"quoted"@example.dk', False),
         ("to@two@example.dk", False),
+        ("=?&9@u.net", False),  # an encoded word's start
+        ("a=b?@u.net", True),
     ],
 )
 def test_the_documented_pattern_refuses_special_use_and_dotless_domains(

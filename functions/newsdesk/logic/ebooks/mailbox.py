@@ -27,12 +27,12 @@ def _any_case(word: str) -> str:
 
 _SPECIAL_USE = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
 # What every address `normalize_email` accepts looks like, for the API document (ECMA-262
-# regex, also Python's): no refused character, a dotted domain, and a top-level label that
+# regex, also Python's): no refused character or `=?`, a dotted domain, and a top-level label that
 # is not special-use (`.test`, `.local`, …), with the blanks `str.strip` removes around it.
 # `format: email` alone promises more than that.
 _BLANKS = r"[\t-\r\x1c-\x20]*"
 EMAIL_PATTERN = (
-    rf'^{_BLANKS}[^@\x00-\x20\x7f"()\\]+@(?:[^@\x00-\x20\x7f.]+\.)+'
+    rf'^(?![\s\S]*=\?){_BLANKS}[^@\x00-\x20\x7f"()\\]+@(?:[^@\x00-\x20\x7f.]+\.)+'
     rf"(?!(?:{_SPECIAL_USE}){_BLANKS}$)[^@\x00-\x20\x7f.]+{_BLANKS}$"
 )
 
