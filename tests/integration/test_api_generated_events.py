@@ -62,6 +62,59 @@ def test_other_generated_methods_and_paths_are_problems(seeded: None) -> None:
     assert api.handler(unknown, LambdaContext())["statusCode"] == 404
 
 
+def with_method(event: dict[str, Any], method: str) -> dict[str, Any]:
+    """A generated event sent with another HTTP method (either payload version)."""
+    event = copy.deepcopy(event)
+    if "http" in event["requestContext"]:
+        event["requestContext"]["http"]["method"] = method
+    else:
+        event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    return event
+
+
+def header(response: dict[str, Any], name: str) -> str | None:
+    return next((v for k, v in response["headers"].items() if k.lower() == name), None)
+
+
+@pytest.mark.parametrize(
+    "name", ["http-api-get-article.json", "rest-get-article.json", "http-api-list-articles.json"]
+)
+def test_head_answers_as_get_without_the_content(seeded: None, name: str) -> None:
+    get = api.handler(generated(name), LambdaContext())
+    head = api.handler(with_method(generated(name), "HEAD"), LambdaContext())
+
+    assert (head["statusCode"], head["body"]) == (200, "")
+    assert header(head, "content-length") is None
+    assert {k: v for k, v in head["headers"].items() if k.lower() != "content-length"} == {
+        k: v for k, v in get["headers"].items() if k.lower() != "content-length"
+    }
+
+
+def test_head_keeps_the_gets_problems_and_revalidation(seeded: None) -> None:
+    event = with_method(generated("http-api-get-article.json"), "HEAD")
+    etag = header(api.handler(copy.deepcopy(event), LambdaContext()), "etag")
+    event["headers"]["if-none-match"] = etag
+    assert api.handler(event, LambdaContext())["statusCode"] == 304
+
+    missing = with_method(generated("http-api-get-article.json"), "HEAD")
+    missing["rawPath"] = missing["requestContext"]["http"]["path"] = "/articles/findes-ikke"
+    response = api.handler(missing, LambdaContext())
+    assert (response["statusCode"], response["body"]) == (404, "")
+    assert header(response, "content-type") == "application/problem+json"
+
+    posting_only = with_method(generated("http-api-request-ebook.json"), "HEAD")
+    response = api.handler(posting_only, LambdaContext())
+    assert (response["statusCode"], header(response, "allow")) == (405, "POST")
+
+
+def test_a_405_allows_head_wherever_it_allows_get(seeded: None) -> None:
+    response = api.handler(
+        with_method(generated("http-api-get-article.json"), "DELETE"), LambdaContext()
+    )
+    assert response["statusCode"] == 405
+    assert [m.strip() for m in (header(response, "allow") or "").split(",")] == ["GET", "HEAD"]
+
+
 def test_merge_slashes_touches_only_the_path() -> None:
     event = generated("http-api-get-article.json")
     merged = merge_slashes(copy.deepcopy(event))

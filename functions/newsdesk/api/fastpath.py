@@ -4,7 +4,7 @@ Importing FastAPI costs more than everything else on the API function's cold pat
 cold starts serve one of these two reads. So the handler first offers the API Gateway event
 here; this module answers it only when it can answer exactly as the FastAPI app behind Mangum
 would (same status, body bytes and headers, for HTTP API payload 2.0 and 1.0 and REST API
-events) and returns None otherwise: other routes and methods (HEAD is 405 there),
+events) and returns None otherwise: other routes and methods (the handler turns HEAD into GET),
 bodies, repeated or invalid query parameters (the app's 422), unusual paths or headers,
 and any error it did not foresee all go to the app. Neither answers CORS: the HttpApi does.
 The app stays the one definition of the API and its OpenAPI document: its article routes and

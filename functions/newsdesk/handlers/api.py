@@ -97,11 +97,63 @@ def merge_slashes(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def as_get(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The GET event a HEAD request stands for; None for any other method.
+
+    HTTP requires HEAD wherever GET works (RFC 9110, 9.3.2): CDNs, link checkers and
+    browsers' prefetch send it. It is answered as the GET, without the content.
+    """
+    context = event.get("requestContext")
+    context = context if isinstance(context, dict) else {}
+    http = context.get("http")
+    if isinstance(http, dict) and http.get("method") == "HEAD":
+        return {**event, "requestContext": {**context, "http": {**http, "method": "GET"}}}
+    if event.get("httpMethod") == "HEAD":
+        event = {**event, "httpMethod": "GET"}
+        if "httpMethod" in context:
+            event["requestContext"] = {**context, "httpMethod": "GET"}
+        return event
+    return None
+
+
+def without_content(response: dict[str, Any]) -> dict[str, Any]:
+    """The GET's answer to a HEAD: status and headers, no body (API Gateway sets the length)."""
+    trimmed = {**response, "body": "", "isBase64Encoded": False}
+    for field in ("headers", "multiValueHeaders"):
+        headers = response.get(field)
+        if isinstance(headers, dict):
+            trimmed[field] = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+    return trimmed
+
+
+def with_head_allowed(response: dict[str, Any]) -> dict[str, Any]:
+    """A 405's `Allow` names HEAD wherever it names GET (HEAD is answered as GET)."""
+    headers = response.get("headers")
+    if response.get("statusCode") != 405 or not isinstance(headers, dict):
+        return response
+    allowed = {
+        name: [m.strip() for m in value.split(",")]
+        for name, value in headers.items()
+        if name.lower() == "allow" and isinstance(value, str)
+    }
+    fixed = {
+        name: ", ".join([*methods, "HEAD"])
+        for name, methods in allowed.items()
+        if "GET" in methods and "HEAD" not in methods
+    }
+    return {**response, "headers": {**headers, **fixed}} if fixed else response
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The fast path's answer when it has one, else the app's (the same answer, slower)."""
     event = plain_host(merge_slashes(event))
-    return fastpath.answer(event, base_path=settings().api_base_path) or through_app(event, context)
+    get = as_get(event)
+    request = get or event
+    response = fastpath.answer(request, base_path=settings().api_base_path) or through_app(
+        request, context
+    )
+    return without_content(response) if get is not None else with_head_allowed(response)
 
 
 # Inits no request waits for: a SnapStart version's (run once, before the snapshot is taken)
