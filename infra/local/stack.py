@@ -43,7 +43,7 @@ from infra.local.queues import QueuePoller
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.scheduler import LocalScheduler, create_groups
 from infra.local.serving import BackgroundServer
-from infra.local.streams import MotoStreamSource, StreamPoller
+from infra.local.streams import MotoStreamSource, StreamPoller, StreamRetention
 from infra.template.reading import TEMPLATE_PATH, load_template, resources, table_create_request
 
 log = logging.getLogger("local.stack")
@@ -443,6 +443,7 @@ class LocalStack:
         """Stream pollers (their LATEST is now), async queues and bucket watchers."""
         assert self.moto is not None
         by_bucket: dict[str, list[Any]] = {}
+        retention = StreamRetention()  # shared: a shard is trimmed behind its slowest reader
         for function in functions:
             spec = function.spec
             for trigger in spec.streams:
@@ -451,6 +452,7 @@ class LocalStack:
                     trigger.stream_arn,
                     self.config.region,
                     trigger.starting_position,
+                    retention,
                 )
                 poller = StreamPoller(
                     source, trigger, function, self.config.region, self.send_to_destination
