@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from newsdesk.dal.publishing import report_key as report_of
 
 from infra.local.stack import SEED_FOLDERS, content_type
 
@@ -46,7 +47,7 @@ def wait_for_report(
     s3: Any, bucket: str, key: str, previous: str | None, timeout: float
 ) -> dict[str, Any] | None:
     """The report written after `previous` (its version before the upload), or None."""
-    report_key = f"reports/{key}.json"
+    report_key = report_of(key)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _report_version(s3, bucket, report_key) not in (None, previous):

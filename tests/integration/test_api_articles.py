@@ -89,23 +89,24 @@ def test_teaser_has_contract_fields(client: TestClient, corpus: list[str]) -> No
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "!!!", "eyJQSyI6MX0.abc", "a" * 2000, "."])
-def test_garbage_cursor_is_400_problem(client: TestClient, corpus: list[str], cursor: str) -> None:
+def test_garbage_cursor_is_404_problem(client: TestClient, corpus: list[str], cursor: str) -> None:
+    """Any string is a well-formed (opaque) cursor; one never issued names no page: 404."""
     response = client.get("/articles", params={"cursor": cursor})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"].endswith("/invalid-cursor")
 
 
-def test_tampered_or_foreign_cursor_is_400(client: TestClient, corpus: list[str]) -> None:
+def test_tampered_or_foreign_cursor_is_404(client: TestClient, corpus: list[str]) -> None:
     cursor = client.get("/articles", params={"limit": 1}).json()["next_cursor"]
     token, mac = cursor.split(".")
     payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     payload["SK"] = "A#OTHER"
     forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-    assert client.get("/articles", params={"cursor": f"{forged}.{mac}"}).status_code == 400
+    assert client.get("/articles", params={"cursor": f"{forged}.{mac}"}).status_code == 404
     # A cursor of the unfiltered list is refused by the category list.
     assert (
-        client.get("/articles", params={"cursor": cursor, "category": "Bolig"}).status_code == 400
+        client.get("/articles", params={"cursor": cursor, "category": "Bolig"}).status_code == 404
     )
 
 

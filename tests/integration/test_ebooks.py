@@ -302,10 +302,30 @@ def test_malformed_json_and_oversized_bodies(client: TestClient) -> None:
         assert problem["type"].endswith("/malformed-body")
         assert problem["detail"].startswith("The body is not valid JSON (")
         assert "errors" not in problem  # no field named "0"
-    huge = json.dumps({"email": READER, "website": "x" * 5000}).encode()
+    huge = json.dumps({"email": READER, "website": "x" * ebooks_api.MAX_BODY_BYTES}).encode()
     too_big = client.post(url, content=huge, headers={"content-type": "application/json"})
     assert too_big.status_code == 413
     assert too_big.json()["type"].endswith("/payload-too-large")
+    assert sent_messages() == []
+
+
+def test_the_largest_body_the_document_allows_is_read_not_refused_as_too_large(
+    client: TestClient,
+) -> None:
+    """maxLength counts characters; JSON clients escape an astral one as 12 bytes.
+
+    A body within the schema's lengths (or one character over them) is judged by its content
+    (here 422: no such address), never by its size (413).
+    """
+    url = f"/ebooks/{EBOOK_ID}/requests"
+    astral = "\U0001f4da"
+    for extra in (0, 1):
+        body = {"email": astral * (254 + extra), "website": astral * (200 + extra)}
+        sent = client.post(
+            url, content=json.dumps(body), headers={"content-type": "application/json"}
+        )
+        assert sent.status_code == 422, extra
+        assert sent.headers["content-type"] == "application/problem+json"
     assert sent_messages() == []
 
 

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from newsdesk import config
 from newsdesk.api.ebook_pages import prefers_html
+from newsdesk.api.ebooks import MAX_BODY_BYTES
 from newsdesk.logic.ebooks import policy
 from newsdesk.logic.ebooks.erasure import erase_reader
 
@@ -289,9 +290,10 @@ def test_withdrawal_link_outlives_the_download_link(client: TestClient, clock: F
 
 def test_link_routes_take_only_small_bodies(client: TestClient) -> None:
     mail = newsletter_mail(client)
-    huge = client.post(mail.withdraw, content=b"x" * 5000)
+    too_big = b"x" * (MAX_BODY_BYTES + 1)
+    huge = client.post(mail.withdraw, content=too_big)
     assert huge.status_code == 413
-    assert page_of(client.post(mail.withdraw, content=b"x" * 5000, headers=BROWSER), 413)
+    assert page_of(client.post(mail.withdraw, content=too_big, headers=BROWSER), 413)
 
 
 def test_405_names_every_method_of_the_path(client: TestClient) -> None:

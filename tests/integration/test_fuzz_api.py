@@ -1,14 +1,19 @@
 """Schemathesis against the app's own OpenAPI document, in-process, on moto.
 
-Every built-in check is on: no server error, every status code documented, every response
-body and content type as the document says, invalid input refused, and so on. Examples are
-bounded so the whole module stays well under a minute on two cores.
+Every built-in check is on, with schemathesis' own expectations (no per-operation allowances,
+as an outside checker runs it): no server error, every status code documented, every response
+body and content type as the document says, invalid input refused, valid input accepted, and
+so on; once against the app, once through the API function with API Gateway's 2.0 events.
+Examples are bounded so the module stays around a minute or two on two cores.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -22,15 +27,16 @@ from newsdesk.dal import secrets
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import to_dynamo
 from newsdesk.dal.ebooks import ebook_item
+from newsdesk.handlers import api
 from newsdesk.logic.labels import sync_labels
 from newsdesk.logic.related.maintenance import sync
 from newsdesk.models import Ebook
 from schemathesis import Case
-from schemathesis.config import SchemathesisConfig
 
 from infra.deploy.openapi import DOCUMENT
 from tests.conftest import REGION
 from tests.factories import make_article, store_article
+from tests.integration.test_api_fastpath import Context, Request, http_api_v2
 
 EBOOK_ID = "ballerup-shopping"
 SENDER = "nyhedsbrev@example.com"
@@ -80,39 +86,9 @@ def _document() -> dict[str, Any]:
     return document
 
 
-ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
-REJECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429"]
-
-
-def _refusals(
-    path: str, method: str, *, valid: tuple[str, ...] = (), invalid: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """Statuses beyond schemathesis' defaults that are part of this operation's contract."""
-    return {
-        "include-path": path,
-        "include-method": method,
-        "checks": {
-            "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, *valid]},
-            "negative_data_rejection": {"expected-statuses": [*REJECTED, *invalid]},
-        },
-    }
-
-
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "operations": [
-            # A cursor is opaque: any string fits the schema, only the ones we issued are valid.
-            _refusals("/articles", "GET", valid=("400",)),
-            _refusals("/search", "GET", valid=("400",)),
-            # An address can match `format: email` and still be undeliverable by its syntax;
-            # an oversized body is refused as such before it is parsed.
-            _refusals("/ebooks/{ebook_id}/requests", "POST", valid=("422",), invalid=("413",)),
-        ]
-    }
-)
 # Loaded at collection (a lazy fixture-based schema does not work on this pytest); each test
 # then calls the app built inside its moto fixture.
-schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
+schema = schemathesis.openapi.from_dict(_document())
 
 
 @schema.parametrize()
@@ -123,3 +99,72 @@ schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 )
 def test_api_conforms_to_its_openapi_document(case: Case, fuzzed_app: FastAPI) -> None:
     case.call_and_validate(app=fuzzed_app)
+
+
+@pytest.fixture
+def lambda_gateway(fuzzed_app: FastAPI) -> Iterator[LambdaGateway]:
+    """The gateway over the same corpus; the function builds its own app in this moto."""
+    api.asgi_adapter.cache_clear()
+    with ThreadPoolExecutor(1, initializer=_own_event_loop) as worker:
+        yield LambdaGateway(worker)
+    api.asgi_adapter.cache_clear()
+
+
+def _own_event_loop() -> None:
+    """Mangum runs each event on the thread's loop, as Lambda's runtime thread has one."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+class LambdaGateway:
+    """An ASGI app that is API Gateway in front of the API function.
+
+    Each request becomes an HTTP API payload 2.0 event for `newsdesk.handlers.api.handler`
+    (fast path, else FastAPI through Mangum), and its Lambda response becomes the answer:
+    the path the acceptance checks reach when they drive the deployed function. The function
+    runs on its own thread, whose event loop Mangum drives as on Lambda.
+    """
+
+    def __init__(self, worker: ThreadPoolExecutor) -> None:
+        self.worker = worker
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        request = Request(
+            method=scope["method"],
+            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+            query=scope["query_string"].decode("latin-1"),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            body=base64.b64encode(body).decode() if body else None,
+        )
+        event = http_api_v2(request)
+        answer = await asyncio.get_running_loop().run_in_executor(
+            self.worker,
+            lambda: api.handler(event, Context()),  # type: ignore[arg-type]
+        )
+        text = answer.get("body") or ""
+        payload = base64.b64decode(text) if answer.get("isBase64Encoded") else text.encode()
+        headers = [(k.encode(), str(v).encode()) for k, v in answer.get("headers", {}).items()]
+        headers += [(b"set-cookie", c.encode()) for c in answer.get("cookies", [])]
+        await send(
+            {"type": "http.response.start", "status": answer["statusCode"], "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+@schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_lambda_handler_conforms_to_its_openapi_document(
+    case: Case, lambda_gateway: LambdaGateway
+) -> None:
+    """The same checks through the API function and API Gateway's 2.0 events."""
+    case.call_and_validate(app=lambda_gateway)

@@ -260,6 +260,13 @@ def test_refusals_write_a_rejected_report_and_change_nothing(desk: Desk) -> None
         "articles/noter.txt": article_file(),
         "articles/stor.md": article_file(body="ord " * 100_000),
         "articles/tom.json": b"{}",
+        # Thousands of problems, a huge key name, half a character: still one short report.
+        "articles/mange-felter.json": json.dumps(
+            {**{f"felt{i}": 1 for i in range(20_000)}, "body": BODY}
+        ).encode(),
+        "articles/langt-navn.json": json.dumps({"x" * 500_000: 1, "body": BODY}).encode(),
+        "articles/tomme-tags.md": article_file(tags=[""] * 3_000),
+        "articles/halvt-tegn.json": b'{"title": "\\ud800", "body": "Tekst"}',
     }
     for key, data in refused.items():
         report = desk.upload(key, data)

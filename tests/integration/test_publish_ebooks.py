@@ -98,6 +98,45 @@ def test_removing_the_pdf_takes_the_ebook_offline(desk: Desk) -> None:
     assert copy_of("legeplads").id == "guide"
 
 
+@pytest.mark.parametrize(
+    ("pdf", "needle"),
+    [
+        (b"", "tom"),
+        (ebook_file(), "%PDF-"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG"),
+        (b"PK\x03\x04" + b"\x00" * 64, "ZIP"),
+    ],
+)
+@pytest.mark.parametrize("pdf_first", [True, False])
+def test_an_empty_or_other_file_as_the_pdf_is_rejected_and_keeps_the_ebook_offline(
+    desk: Desk, pdf: bytes, needle: str, pdf_first: bool
+) -> None:
+    """Readers would be mailed a link to it: the e-book goes online only with a real PDF."""
+    uploads = [("ebooks/guide.pdf", pdf), ("ebooks/guide.md", ebook_file())]
+    for key, data in uploads if pdf_first else reversed(uploads):
+        desk.upload(key, data)
+    pdf_report = desk.report("ebooks/guide.pdf")
+    assert (pdf_report["status"], pdf_report["slug"]) == ("rejected", None)
+    [error] = pdf_report["errors"]
+    assert error["field"] == "file" and needle in error["message"]
+    md_report = desk.report("ebooks/guide.md")
+    assert (md_report["status"], md_report["missing"]) == ("pending", ["ebooks/guide.pdf"])
+    assert ebooks.get_ebook("guide") is None
+    assert desk.upload("ebooks/guide.pdf", PDF)["status"] == "published"
+    assert desk.report("ebooks/guide.md")["status"] == "published"
+
+
+def test_a_broken_pdf_over_a_live_one_takes_the_ebook_offline_until_fixed(desk: Desk) -> None:
+    desk.upload("ebooks/guide.pdf", PDF)
+    desk.upload("ebooks/guide.md", ebook_file())
+    desk.upload("articles/legeplads.md", article_file(ebook="guide"))
+    assert desk.upload("ebooks/guide.pdf", b"")["status"] == "rejected"
+    assert ebooks.get_ebook("guide") is None
+    assert copy_of("legeplads") is None
+    desk.upload("ebooks/guide.pdf", PDF)
+    assert copy_of("legeplads").id == "guide"
+
+
 def test_switching_and_dropping_the_ebook_of_an_article(desk: Desk) -> None:
     for ebook_id in ("guide", "kogebog"):
         desk.upload(f"ebooks/{ebook_id}.pdf", PDF)
@@ -139,6 +178,35 @@ def test_other_files_in_ebooks_are_ignored_with_a_reason(desk: Desk) -> None:
     report = desk.upload("ebooks/forside.jpg", b"\xff\xd8\xff")
     assert report["status"] == "ignored"
     assert "ebooks/<id>.md" in report["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("key", "wanted"),
+    [
+        ("ebooks/guide.PDF", "ebooks/guide.pdf"),
+        ("ebooks/guide.Pdf", "ebooks/guide.pdf"),
+        ("ebooks/guide.MD", "ebooks/guide.md"),
+        ("ebooks/guide.markdown", "ebooks/guide.md"),
+    ],
+)
+def test_an_ebook_half_under_another_spelling_is_rejected_with_the_name_to_use(
+    desk: Desk, key: str, wanted: str
+) -> None:
+    """The halves find each other by name: a `.PDF` beside a `.md` would wait forever (and the
+    `.md` report would ask for a PDF the editor has uploaded), so the report says what to do."""
+    other = "ebooks/guide.md" if wanted.endswith(".pdf") else "ebooks/guide.pdf"
+    desk.upload(other, ebook_file() if other.endswith(".md") else PDF)
+
+    report = desk.upload(key, PDF if wanted.endswith(".pdf") else ebook_file())
+
+    assert report["status"] == "rejected"
+    assert wanted in report["errors"][0]["message"]
+    assert ebooks.get_ebook("guide") is None
+    assert desk.report(other)["status"] == "pending"
+    assert desk.upload(wanted, PDF if wanted.endswith(".pdf") else ebook_file())["status"] == (
+        "published"
+    )
+    assert ebooks.get_ebook("guide") is not None
 
 
 def test_duplicate_ebook_event_repairs_copies(desk: Desk) -> None:

@@ -8,6 +8,7 @@ unit tier exactly as against DynamoDB, only without AWS. The moto tests keep the
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,8 @@ from newsdesk.dal import publishing as store
 from newsdesk.dal.codec import Item, from_dynamo, to_dynamo
 from newsdesk.logic.publishing.pipeline import UploadEvent
 
+# DynamoDB refuses an item over 400 KB (names and values in UTF-8; JSON is a close upper bound).
+MAX_ITEM_BYTES = 400_000
 _ATOM = re.compile(r"^attribute_not_exists\((\w+)\)$|^(\w+) = (:\w+)$")
 
 
@@ -89,6 +92,10 @@ class InMemoryStorage:
         versions = self.objects.get(key, [])
         return bool(versions) and versions[-1].data is not None
 
+    def read_start(self, key: str, size: int) -> bytes | None:
+        versions = self.objects.get(key, [])
+        return versions[-1].data[:size] if versions and versions[-1].data is not None else None
+
     def get_item(self, pk: str, sk: str) -> Item | None:
         item = self.items.get((pk, sk))
         return dict(item) if item is not None else None
@@ -106,6 +113,10 @@ class InMemoryStorage:
                 raise store.WriteConflict(f"{kind} {key}: {condition}")
         for operation in operations:
             [(kind, body)] = operation.items()
+            if kind == "Put" and _size(from_dynamo(body["Item"])) > MAX_ITEM_BYTES:
+                raise ValueError(f"item {_key(body['Item'])} exceeds DynamoDB's 400 KB")
+        for operation in operations:
+            [(kind, body)] = operation.items()
             if kind == "Put":
                 item = from_dynamo(body["Item"])
                 self.items[_key(body["Item"])] = item
@@ -113,7 +124,13 @@ class InMemoryStorage:
                 self.items.pop(_key(body["Key"]), None)
 
     def put_report(self, report: Item) -> None:
+        _size(report)  # written as UTF-8, as the real store writes it: every character must be one
         self.reports[report["key"]] = from_dynamo(to_dynamo(report)) | {"slug": report["slug"]}
+
+
+def _size(item: Item) -> int:
+    """The item's size in UTF-8 (UnicodeEncodeError for text no store can hold, as the SDK's)."""
+    return len(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8"))
 
 
 def _key(typed: dict[str, Any]) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """Pathological uploads (deep nesting, long runs, huge numbers, blank and control-character
-fields, duplicate keys): each gets a report with the right status and nothing raises, both as
-a new key and as an update of a live key, whose live version then stays as it was."""
+fields, duplicate keys, thousands of problems at once, escaped half characters): each gets
+a report with the right status and nothing raises, both as a new key and as an update of a
+live key, whose live version then stays as it was."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from newsdesk.dal import keys
 from newsdesk.logic.publishing.loading import MAX_DEPTH, MAX_NUMBER_DIGITS
 from newsdesk.logic.publishing.pipeline import Publisher
+from newsdesk.logic.publishing.reports import MAX_LISTED
 
 from tests.unit.publishing_fake import InMemoryStorage
 
@@ -121,8 +123,49 @@ def duplicate_keys(draw: st.DrawFn) -> Upload:
     return KEY, f"---\n{front}---\n{BODY}".encode(), {"front_matter"}
 
 
+@st.composite
+def many_problems(draw: st.DrawFn) -> Upload:
+    """More problems than a report lists (unknown keys, empty tags), or one enormous key name:
+    the report must still fit DynamoDB's item (the key's state holds it)."""
+    count = draw(st.integers(min_value=MAX_LISTED + 1, max_value=3_000))
+    kind = draw(st.sampled_from(["unknown", "blank-tags", "long-name"]))
+    if kind == "long-name":
+        name = "x" * draw(st.integers(min_value=1_000, max_value=900_000))
+        return JSON_KEY, json_file({**FIELDS, name: 1}), {"x" * 199 + "…"}
+    if kind == "unknown":
+        fields = {**FIELDS, **{f"felt{i}": 1 for i in range(count)}}
+    else:
+        fields = {**FIELDS, "tags": [""] * count}
+    if draw(st.booleans()):
+        return JSON_KEY, json_file(fields), {"file"}
+    # Over the front matter's size limit is a front_matter refusal: also one short report.
+    return KEY, markdown_file(fields), {"file", "front_matter"}
+
+
+@st.composite
+def half_characters(draw: st.DrawFn) -> Upload:
+    """A \\u escape of one UTF-16 surrogate without its partner: no store can hold it."""
+    name = draw(st.sampled_from(["title", "category", "author", "subtitle", "tags"]))
+    half = f"\\u{draw(st.integers(min_value=0xD800, max_value=0xDFFF)):04x}"
+    at = draw(st.integers(min_value=0, max_value=4))
+    escaped = json.dumps("Ny le"[:at] + "@" + "Ny le"[at:]).replace("@", half)
+    value = f"[{escaped}]" if name == "tags" else escaped
+    fields = {k: v for k, v in FIELDS.items() if k != name}
+    if draw(st.booleans()):
+        data = json_file(fields)[:-1] + f', "{name}": {value}}}'.encode()
+        return JSON_KEY, data, {name}
+    front = yaml.safe_dump(fields, allow_unicode=True) + f"{name}: {value}\n"
+    return KEY, f"---\n{front}---\n{BODY}".encode(), {name}
+
+
 rejected_uploads = st.one_of(
-    deep_nesting(), big_numbers(), blank_fields(), control_characters(), duplicate_keys()
+    deep_nesting(),
+    big_numbers(),
+    blank_fields(),
+    control_characters(),
+    duplicate_keys(),
+    many_problems(),
+    half_characters(),
 )
 
 # Long runs of the characters Markdown parsing is slowest on: published or refused (`body`),
@@ -168,6 +211,7 @@ def test_pathological_uploads_are_rejected_naming_the_field(upload: Upload) -> N
     def expect(report: dict[str, Any]) -> None:
         assert report["status"] == "rejected", report
         assert {e["field"] for e in report["errors"]} & upload[2], report
+        assert len(report["errors"]) <= MAX_LISTED
 
     check_both_ways(upload, expect)
 
@@ -188,3 +232,17 @@ def test_long_runs_are_published_or_refused_as_body(body: str) -> None:
 def test_any_bytes_get_a_report(data: bytes) -> None:
     for key in (KEY, JSON_KEY):
         assert decide(InMemoryStorage(), key, data)["status"] == "rejected"
+
+
+def test_escaped_character_pairs_are_one_character() -> None:
+    """YAML leaves `\\ud83c\\udf33` as two halves; both forms publish the one character."""
+    fields = {k: v for k, v in FIELDS.items() if k != "title"}
+    front = yaml.safe_dump(fields, allow_unicode=True) + 'title: "Ny legeplads \\ud83c\\udf33"\n'
+    for key, data in [
+        (KEY, f"---\n{front}---\n{BODY}".encode()),
+        (JSON_KEY, json_file(fields)[:-1] + b', "title": "Ny legeplads \\ud83c\\udf33"}'),
+    ]:
+        storage = InMemoryStorage()
+        assert decide(storage, key, data)["status"] == "published"
+        meta = storage.items[keys.article_pk("legeplads"), keys.ARTICLE_SK]
+        assert meta["title"] == "Ny legeplads \U0001f333"

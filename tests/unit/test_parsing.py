@@ -279,8 +279,13 @@ def test_published_at_without_offset_is_copenhagen_time() -> None:
     assert from_json.published_at == datetime(2026, 11, 20, 8, 0, tzinfo=winter)
 
 
-def test_published_at_that_is_no_time_is_refused() -> None:
-    text = markdown(BASE).decode().replace("author:", "published_at: i morgen\nauthor:", 1)
+@pytest.mark.parametrize(
+    # Date-shaped but no date (YAML reads these as timestamps, then cannot build one).
+    "stamp",
+    ["i morgen", "2026-13-45", "2026-02-30", "2026-11-20 25:00:00", "2026-11-20T08:61:00+01:00"],
+)
+def test_published_at_that_is_no_time_is_refused(stamp: str) -> None:
+    text = markdown(BASE).decode().replace("author:", f"published_at: {stamp}\nauthor:", 1)
     [error] = errors_of(text.encode())
     assert error.field == "published_at"
     assert "2026-11-20T08:00:00+01:00" in error.message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -19,8 +19,8 @@ from newsdesk.logic.related.candidates import Caps, candidate_pool, caps_for
 from newsdesk.logic.related.maintenance import corpus_stats
 from newsdesk.logic.related.profile import MAX_TERMS, POSTED_TERMS, analyse, posting_features
 from newsdesk.logic.related.recompute import MemoryPostings
-from newsdesk.logic.related.scoring import WEIGHTS, Stats, score, select
-from newsdesk.related_records import PINS_ATTRIBUTE, SHOWN, Profile
+from newsdesk.logic.related.scoring import WEIGHTS, Stats, score, select, shared_terms, signals
+from newsdesk.related_records import DIGITS, PINS_ATTRIBUTE, SHOWN, Profile
 
 from tests.factories import make_article
 
@@ -228,5 +228,22 @@ def test_scores_use_the_statistics_of_the_moment() -> None:
     a, b = article("a", "bolig"), article("b", "bolig")
     sparse = Stats(2, {})
     crowded = Stats(1000, dict.fromkeys(a.features, 900))
+    before = (a.model_copy(deep=True), b.model_copy(deep=True))
     assert score(a, b, crowded) < score(a, b, sparse)
-    assert datetime(2026, 1, 1, tzinfo=UTC)  # profiles themselves never change
+    assert (a, b) == before  # the statistics live in the selection, never in a profile
+
+
+@hypothesis_settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 12))
+def test_the_score_is_the_sum_the_explanation_shows_and_is_symmetric(seed: int, size: int) -> None:
+    """`signals` sums shared terms without sorting them (settles score N² pairs); `explain`'s
+    sorted `shared_terms` must add up to the same, and repeated specificities must not drift."""
+    profiles = corpus(size, seed)
+    stats = corpus_stats(profiles)
+    a, b = profiles[0], profiles[-1]
+    found = signals(a, b, stats)
+    shown = math.fsum(value for _, value in shared_terms(a, b, stats))
+    assert found.text == round(shown, DIGITS)
+    assert found == signals(b, a, stats)
+    fresh = Stats(stats.documents, stats.frequencies)
+    assert [fresh.specificity(f) for f in a.features] == [stats.specificity(f) for f in a.features]

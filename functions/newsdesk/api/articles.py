@@ -54,6 +54,15 @@ def article_not_found(slug: str) -> ProblemError:
     )
 
 
+def invalid_cursor(detail: str) -> ProblemError:
+    """A cursor this list never issued: 404, as the page it names does not exist.
+
+    Not 400: any string is a well-formed cursor (they are opaque), so the request is valid
+    and only its target is missing; restart the list without `cursor`.
+    """
+    return ProblemError(404, "invalid-cursor", "Invalid cursor", detail)
+
+
 def read_article(slug: str) -> Article:
     """The published article page (one Query), or the 404 problem."""
     if not SLUG_PATTERN.fullmatch(slug):
@@ -77,7 +86,7 @@ def read_teasers(
     cursor: str | None,
     author: str | None = None,
 ) -> TeaserPage:
-    """One newest-first page; blank filters mean none, a foreign cursor is the 400 problem.
+    """One newest-first page; blank filters mean none, a foreign cursor is the 404 problem.
 
     Category, tag and author are each matched by name or slug ("Grønne områder" or
     "groenne-omraader"), and may be combined.
@@ -88,4 +97,4 @@ def read_teasers(
             category=category, tag=tag, author=author, limit=limit, cursor=cursor or None
         )
     except store.InvalidCursorError as error:
-        raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error
+        raise invalid_cursor(str(error)) from error

@@ -50,7 +50,9 @@ from newsdesk.logic.ebooks.tokens import MAX_TOKEN_LENGTH
 from newsdesk.models import Ebook, EbookList
 from newsdesk.observability import logger
 
-MAX_BODY_BYTES = 2048
+# Above the largest body the document allows written compactly (254 + 200 characters, each
+# as a 12-byte `\uXXXX\uXXXX` escape: about 5.5 KB), so 413 only ever means "too large".
+MAX_BODY_BYTES = 8192
 # Kept as consent evidence; anything longer is noise and only grows the record.
 MAX_USER_AGENT = 256
 EBOOK_ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")

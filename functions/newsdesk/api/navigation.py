@@ -6,7 +6,7 @@ Framework-free like `newsdesk.api.articles`: the FastAPI routes
 
 from __future__ import annotations
 
-from newsdesk.api.articles import SLUG_PATTERN
+from newsdesk.api.articles import SLUG_PATTERN, invalid_cursor
 from newsdesk.api.problems import ProblemError
 from newsdesk.dal import labels as label_store
 from newsdesk.dal.articles import InvalidCursorError, decode_cursor, encode_cursor
@@ -48,16 +48,16 @@ def read_author(slug: str) -> AuthorPage:
 
 
 def _offset(query: engine.Query, cursor: str | None) -> int:
-    """Where a page starts; a cursor of another query (or a forged one) is the 400 problem."""
+    """Where a page starts; a cursor of another query (or a forged one) is the 404 problem."""
     if not cursor:
         return 0
     try:
         start = decode_cursor(_SEARCH_LIST + query.key, cursor)
         offset = int(start["offset"]["S"]) if set(start) == {"offset"} else -1
     except (InvalidCursorError, ValueError) as error:
-        raise ProblemError(400, "invalid-cursor", "Invalid cursor", str(error)) from error
+        raise invalid_cursor(str(error)) from error
     if not 0 < offset < engine.MAX_RESULTS:
-        raise ProblemError(400, "invalid-cursor", "Invalid cursor", "cursor is out of range")
+        raise invalid_cursor("cursor is out of range")
     return offset
 
 

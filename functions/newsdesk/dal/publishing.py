@@ -15,6 +15,7 @@ different keys never overwrite each other.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 SOURCE_PREFIX = "SOURCE#"
 SOURCE_SK = "S#STATE"
 REPORT_PREFIX = "reports/"
+_REPORT_SUFFIX = ".json"
+MAX_S3_KEY_BYTES = 1024
 _MISSING_OBJECT = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 _CONFLICTS = {"ConditionalCheckFailed", "TransactionConflict"}
 
@@ -140,6 +143,23 @@ def source_exists(key: str) -> bool:
     return True
 
 
+def read_start(key: str, size: int) -> bytes | None:
+    """The first `size` bytes of the key's current object (b"" if empty); None if it has none."""
+    try:
+        response = s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{size - 1}")
+    except ClientError as error:
+        if str(error.response.get("Error", {}).get("Code")) == "InvalidRange":
+            return b""  # S3's answer to a range of an empty object
+        if _missing(error, key, None):
+            return None
+        raise
+    body = response["Body"]
+    try:
+        return bytes(body.read(size))
+    finally:
+        body.close()
+
+
 def _missing(error: ClientError, key: str, version_id: str | None) -> bool:
     """Whether a failed read means the object (or version) does not exist.
 
@@ -161,8 +181,18 @@ def _missing(error: ClientError, key: str, version_id: str | None) -> bool:
 
 
 def report_key(key: str) -> str:
-    """Where the report of an upload is written."""
-    return f"{REPORT_PREFIX}{key}.json"
+    """Where the report of an upload is written: `reports/<key>.json`.
+
+    S3 keys hold at most 1,024 bytes, so for an upload key too long to be wrapped whole the
+    name keeps the key's start and ends in `~` and a hash of the whole key (still unique).
+    """
+    whole = f"{REPORT_PREFIX}{key}{_REPORT_SUFFIX}"
+    if len(whole.encode("utf-8")) <= MAX_S3_KEY_BYTES:
+        return whole
+    digest = "~" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    room = MAX_S3_KEY_BYTES - len(f"{REPORT_PREFIX}{digest}{_REPORT_SUFFIX}")
+    start = key.encode("utf-8")[:room].decode("utf-8", "ignore")
+    return f"{REPORT_PREFIX}{start}{digest}{_REPORT_SUFFIX}"
 
 
 def put_report(report: Item) -> None:

@@ -39,7 +39,7 @@ router = APIRouter(tags=["articles"])
     summary="Newest-first published teasers, by any of category, tag and author",
     responses={
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        **problem_responses(400, 422),
+        **problem_responses(404, 422),
     },
 )
 async def list_articles(

@@ -61,7 +61,7 @@ async def get_author(
     "/search",
     response_model=SearchPage,
     summary="Published teasers matching a Danish query, best first",
-    responses={**_NOT_MODIFIED, **problem_responses(400, 422)},
+    responses={**_NOT_MODIFIED, **problem_responses(404, 422)},
 )
 async def search(
     request: Request,

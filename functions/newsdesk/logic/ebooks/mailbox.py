@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 # RFC 5321's path limit; anything longer is not an address a mail server accepts.
 MAX_EMAIL_LENGTH = 254
@@ -19,6 +19,22 @@ MAX_EMAIL_LENGTH = 254
 # No reader needs them, so they are refused before anything is stored or sent.
 _REFUSED = re.compile(r'["()\\]|=\?|[\x00-\x20\x7f]')
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+_SPECIAL_USE = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+# What every address `normalize_email` accepts looks like, for the API document (ECMA-262
+# regex, also Python's): no refused character or `=?`, a dotted domain, and a top-level label that
+# is not special-use (`.test`, `.local`, …), with the blanks `str.strip` removes around it.
+# `format: email` alone promises more than that.
+_BLANKS = r"[\t-\r\x1c-\x20]*"
+EMAIL_PATTERN = (
+    rf'^(?![\s\S]*=\?){_BLANKS}[^@\x00-\x20\x7f"()\\]+@(?:[^@\x00-\x20\x7f.]+\.)+'
+    rf"(?!(?:{_SPECIAL_USE}){_BLANKS}$)[^@\x00-\x20\x7f.]+{_BLANKS}$"
+)
 
 
 def normalize_email(raw: str) -> str:

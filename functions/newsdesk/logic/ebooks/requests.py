@@ -25,7 +25,12 @@ from newsdesk.logic.ebooks.errors import (
     LinkBaseMissingError,
     RateLimitedError,
 )
-from newsdesk.logic.ebooks.mailbox import MAX_EMAIL_LENGTH, mailbox_key, normalize_email
+from newsdesk.logic.ebooks.mailbox import (
+    EMAIL_PATTERN,
+    MAX_EMAIL_LENGTH,
+    mailbox_key,
+    normalize_email,
+)
 from newsdesk.observability import logger
 
 
@@ -38,7 +43,7 @@ class RequestForm(BaseModel):
         min_length=3,
         max_length=MAX_EMAIL_LENGTH,
         examples=["laeser@example.dk"],
-        json_schema_extra={"format": "email"},
+        json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN},
     )
     newsletter: StrictBool = False
     website: str = Field(default="", max_length=200, description="Leave empty (bot trap).")

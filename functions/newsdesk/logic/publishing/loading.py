@@ -122,6 +122,49 @@ def _danish_number(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+# Escaped characters (`"\\ud83d\\ude00"`)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HALF_CHARACTER = (
+    "indeholder en \\u-kode for et halvt tegn (en UTF-16-surrogat uden sin anden halvdel), "
+    "som ikke kan gemmes; skriv tegnet direkte i stedet for som \\u-kode"
+)
+
+
+def _joined(text: str) -> str:
+    """`text` with escaped UTF-16 pairs as one character (YAML leaves `\\ud83d\\ude00` as
+    two halves); UnicodeDecodeError for a half without its partner, which no store takes."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+
+
+def _deep_joined(value: Any) -> Any:
+    if isinstance(value, str):
+        return _joined(value)
+    if isinstance(value, list):
+        return [_deep_joined(item) for item in value]
+    if isinstance(value, dict):
+        return {_deep_joined(k): _deep_joined(v) for k, v in value.items()}
+    return value
+
+
+def whole_characters(mapping: dict[str, Any], whole: str) -> dict[str, Any]:
+    """The mapping with escaped surrogate pairs joined; a lone half is refused, naming its
+    field (or `whole`, the part of the file, when a field's name has one)."""
+    joined: dict[str, Any] = {}
+    for key, value in mapping.items():
+        try:
+            name = _joined(key)
+        except UnicodeDecodeError:
+            raise refuse(whole, f"Et feltnavn {_HALF_CHARACTER}.") from None
+        try:
+            joined[name] = _deep_joined(value)
+        except UnicodeDecodeError:
+            raise refuse(name, _HALF_CHARACTER) from None
+    return joined
+
+
 # YAML
 
 
@@ -189,7 +232,19 @@ class _FrontMatterLoader(yaml.SafeLoader):
             )
         return value
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date-shaped text that is no date (`2026-13-45`) stays text, so the field that
+        holds it says "er ikke en dato" rather than the whole front matter being invalid."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return str(node.value)
 
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    _FrontMatterLoader.construct_yaml_timestamp,
+)
 _FrontMatterLoader.add_constructor(
     "tag:yaml.org,2002:int",
     _FrontMatterLoader.construct_yaml_int,
@@ -263,7 +318,7 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise refuse("front_matter", "Front matter skal bestå af linjer på formen `felt: værdi`.")
-    return {str(k): v for k, v in loaded.items()}
+    return whole_characters({str(k): v for k, v in loaded.items()}, "front_matter")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -415,4 +470,4 @@ def load_json_object(text: str) -> dict[str, Any]:
         raise refuse("file", "Ugyldig JSON.") from error
     if not isinstance(loaded, dict):
         raise refuse("file", "JSON-filen skal indeholde ét objekt { … } med artiklens felter.")
-    return loaded
+    return whole_characters(loaded, "file")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -39,7 +40,7 @@ from newsdesk.dal.scheduling import Staged
 from newsdesk.liveness import is_live
 from newsdesk.logic import freshness
 from newsdesk.logic.publishing import scheduling as plan
-from newsdesk.logic.publishing.loading import too_large_message
+from newsdesk.logic.publishing.loading import looks_like, too_large_message
 from newsdesk.logic.publishing.parsing import (
     MARKDOWN_EXTENSIONS,
     MAX_SOURCE_BYTES,
@@ -50,7 +51,6 @@ from newsdesk.logic.publishing.parsing import (
     parse_article_source,
     parse_draft,
     parse_ebook,
-    split_key,
 )
 from newsdesk.logic.publishing.previews import preview_url
 from newsdesk.logic.publishing.reports import (
@@ -67,6 +67,8 @@ ARTICLES_PREFIX = "articles/"
 FAILED_SK = "S#FAILED"
 EBOOKS_PREFIX = "ebooks/"
 MAX_ATTEMPTS = 5
+# PDF readers accept the `%PDF-` header anywhere in the first kilobyte.
+PDF_HEADER_WINDOW = 1024
 logger = logging.getLogger(__name__)
 
 
@@ -360,6 +362,8 @@ class Publisher:
             return self._ebook(event, state)
         if kind == "pdf":
             return self._pdf(event)
+        if kind == "misnamed" and not event.removed:
+            return Decision(Outcome("rejected", [_misnamed(event.key)]), sets_live=False)
         return Decision(Outcome("ignored", [_OTHER_EBOOK_FILE]), sets_live=False)
 
     def _commit(
@@ -614,12 +618,17 @@ class Publisher:
                 raise ContentError([_ebook_owned(ebook_id, registry)])
         except ContentError as error:
             return _rejected(error.errors)
-        if not self.storage.source_exists(pdf_key):
+        exists, problem = self._pdf_check(pdf_key)
+        if not exists or problem:
             waiting = Outcome(
                 "pending",
                 missing=[pdf_key],
                 message=(
-                    f"Beskrivelsen er i orden. E-bogen går online, så snart {pdf_key} er uploadet."
+                    f"Beskrivelsen er i orden, men {pdf_key} er ikke en brugbar PDF (se "
+                    f"{store.report_key(pdf_key)}). E-bogen går online, når den er rettet."
+                    if problem
+                    else f"Beskrivelsen er i orden. E-bogen går online, så snart {pdf_key} "
+                    "er uploadet."
                 ),
             )
             return Decision(waiting, True, None, source, takedown)
@@ -668,8 +677,15 @@ class Publisher:
         """A PDF's report: is the e-book live, is the PDF gone, or what it waits for."""
         ebook_id = ebook_id_of(pdf_key)
         md_key = _markdown_key(pdf_key)
-        if not self.storage.source_exists(pdf_key):
+        exists, problem = self._pdf_check(pdf_key)
+        if not exists:
             return Outcome("unpublished"), None
+        if problem:
+            message = (
+                "PDF'en blev afvist: se errors. E-bogen er ikke online (læserne ville få den "
+                "ødelagte fil), før en gyldig PDF er uploadet."
+            )
+            return Outcome("rejected", [FieldError("file", problem)], message=message), None
         if self._registry(ebook_id) is not None:
             return Outcome("published"), ebook_id
         if self.storage.source_exists(md_key):
@@ -680,6 +696,23 @@ class Publisher:
         else:
             message = f"PDF'en er modtaget. E-bogen går online, så snart {md_key} er uploadet."
         return Outcome("pending", missing=[md_key], message=message), None
+
+    def _pdf_check(self, pdf_key: str) -> tuple[bool, str | None]:
+        """Whether the PDF exists, and why it cannot be given to readers (empty, not a PDF)."""
+        start = self.storage.read_start(pdf_key, PDF_HEADER_WINDOW)
+        if start is None:
+            return False, None
+        if not start:
+            return True, "Filen er tom. Upload PDF'en igen, når den er gemt med indhold."
+        if b"%PDF-" in start:
+            return True, None
+        kind = looks_like(start)
+        return True, (
+            f"Filen er ikke en PDF: den ligner {kind}. Gem e-bogen som PDF og upload den igen."
+            if kind
+            else "Filen er ikke en PDF (den begynder ikke med %PDF-). Gem e-bogen som PDF og "
+            "upload den igen."
+        )
 
     # Storage reads shared by the decisions
 
@@ -810,15 +843,28 @@ def _kind(key: str) -> str | None:
     if key.startswith(ARTICLES_PREFIX):
         return "article"
     if key.startswith(EBOOKS_PREFIX):
-        extension = split_key(key)[1]
-        if extension in MARKDOWN_EXTENSIONS:
-            return "ebook"
-        return "pdf" if extension == ".pdf" else "other"
+        # The two halves find each other by name (`<id>.md` beside `<id>.pdf`, as written),
+        # so only those spellings take part; `.MD`, `.Pdf` or `.markdown` would wait forever.
+        extension = posixpath.splitext(key)[1]
+        if extension in {".md", ".pdf"}:
+            return "ebook" if extension == ".md" else "pdf"
+        return "misnamed" if extension.lower() in MARKDOWN_EXTENSIONS | {".pdf"} else "other"
     return None
 
 
+def _misnamed(key: str) -> FieldError:
+    """An e-book half under a name its other half will not look for: the name to use."""
+    extension = ".pdf" if key.lower().endswith(".pdf") else ".md"
+    wanted = key[: -len(posixpath.splitext(key)[1])] + extension
+    return FieldError(
+        "file",
+        f"en e-bogs filer skal hedde ebooks/<id>.md og ebooks/<id>.pdf med små bogstaver i "
+        f"endelsen, ellers finder de ikke hinanden: upload filen igen som {wanted}",
+    )
+
+
 def _pdf_key(markdown_key: str) -> str:
-    return markdown_key[: -len(split_key(markdown_key)[1])] + ".pdf"
+    return markdown_key[: -len(".md")] + ".pdf"
 
 
 def _markdown_key(pdf_key: str) -> str:

@@ -49,6 +49,34 @@ GO_LIVE_FAILED = (
 )
 
 
+# A report (stored twice in the key's source state, a DynamoDB item of at most 400 KB) lists
+# this many problems, each cut to these lengths: a file with thousands of unknown keys or
+# empty tags, or a key hundreds of kilobytes long, is still answered by a `rejected` report.
+MAX_LISTED = 20
+MAX_FIELD_LENGTH = 200
+MAX_MESSAGE_LENGTH = 1_000
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded(items: list[FieldError]) -> list[FieldError]:
+    """At most MAX_LISTED problems of bounded length; the last one says how many were left out."""
+    listed = [
+        FieldError(_cut(e.field, MAX_FIELD_LENGTH), _cut(e.message, MAX_MESSAGE_LENGTH))
+        for e in items[:MAX_LISTED]
+    ]
+    if len(items) > MAX_LISTED:
+        left_out = len(items) - MAX_LISTED + 1
+        listed[-1] = FieldError(
+            "file",
+            f"… og {left_out} problemer mere af samme slags. Ret dem ovenfor, og upload filen "
+            "igen for at se resten.",
+        )
+    return listed
+
+
 def _errors(items: list[FieldError]) -> list[Item]:
     return [{"field": e.field, "message": e.message} for e in items]
 
@@ -72,6 +100,11 @@ class Outcome:
     missing: list[str] = field(default_factory=list)
     message: str | None = None
     details: Item = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Frozen: the bounded lists replace the given ones once, at construction.
+        object.__setattr__(self, "errors", bounded(self.errors))
+        object.__setattr__(self, "warnings", bounded(self.warnings))
 
     def item(self) -> Item:
         """Stored form (in the source state)."""

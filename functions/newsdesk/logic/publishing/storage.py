@@ -31,6 +31,10 @@ class Storage(Protocol):
         """Whether the key currently has an object."""
         ...
 
+    def read_start(self, key: str, size: int) -> bytes | None:
+        """The first `size` bytes of the key's current object; None if it has none."""
+        ...
+
     def get_item(self, pk: str, sk: str) -> Item | None:
         """One item, strongly consistent."""
         ...

@@ -51,15 +51,20 @@ class Stats:
 
     documents: int
     frequencies: Mapping[str, int] = field(default_factory=dict)
+    # Specificities already computed: a settle asks for the same few thousand N² times.
+    _known: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def specificity(self, feature: str) -> float:
         """Smoothed IDF scaled to [0, 1]: 1 for a feature of one article, ~0 for one of all."""
+        known = self._known.get(feature)
+        if known is not None:
+            return known
         documents = max(self.documents, 1)
         df = min(max(self.frequencies.get(feature, 1), 1), documents)
         top = math.log(1.0 + (documents - 0.5) / 1.5)
-        if top <= 0:
-            return 1.0
-        return math.log(1.0 + (documents - df + 0.5) / (df + 0.5)) / top
+        value = 1.0 if top <= 0 else math.log(1.0 + (documents - df + 0.5) / (df + 0.5)) / top
+        self._known[feature] = value
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,13 @@ def shared_terms(
 
 def signals(a: Profile, b: Profile, stats: Stats, weights: Weights = WEIGHTS) -> Signals:
     """Symmetric measures of what `a` and `b` share under `stats`."""
-    text = math.fsum(value for _, value in shared_terms(a, b, stats, weights))
+    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
+    power = weights.sharpness
+    # fsum is exact, so the sum does not depend on the order (`shared_terms` sorts for people).
+    text = math.fsum(
+        small[term] * large[term] * stats.specificity(TERM_PREFIX + term) ** power
+        for term in small.keys() & large.keys()
+    )
     common = sorted(set(a.tags) & set(b.tags))
     tags = 0.0
     if common:
