@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from infra.local.serving import stop_with_parent
-from infra.local.stack import CONTENT_DIR, LocalStack, StackConfig
+from infra.local.stack import CONTENT_DIR, LocalStack, StackConfig, StateDirInUseError
 
 
 def parse_args(argv: list[str] | None) -> StackConfig:
@@ -72,6 +72,7 @@ def banner(info: dict[str, object], state_file: Path) -> str:
     assert isinstance(not_emulated, dict)
     seed = info.get("seed") or {}
     assert isinstance(seed, dict)
+    width = max(map(len, functions), default=0) + 2  # PublishFailureFunction is 22 long
     started = (
         "restored from the snapshot (make run FRESH=1: start clean)"
         if seed.get("restored")
@@ -88,7 +89,7 @@ def banner(info: dict[str, object], state_file: Path) -> str:
         f"  outbox            {info['outbox_dir']}",
         f"  stack.json        {state_file}",
         "  functions",
-        *(f"    {name:<18}{detail['status']}" for name, detail in functions.items()),
+        *(f"    {name:<{width}}{detail['status']}" for name, detail in functions.items()),
         "  not emulated (declared in template.yaml, skipped here)",
         *(f"    {kind} ×{count}" for kind, count in not_emulated.items()),
         "",
@@ -101,7 +102,7 @@ def banner(info: dict[str, object], state_file: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run until interrupted; exit 1 with a clear message when a port is taken."""
+    """Run until interrupted; exit 1 with a clear message when a port or the state dir is taken."""
     config = parse_args(argv)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             "other ports: make run AWS_PORT=… API_PORT=…",
             file=sys.stderr,
         )
+        code = 1
+    except StateDirInUseError as error:
+        print(f"error: {error}", file=sys.stderr)
         code = 1
     except Exception:
         logging.getLogger("local").exception("the local stack failed")

@@ -7,7 +7,8 @@ and region (pickled: moto's models are plain objects), so articles scheduled to 
 before a restart still go live after it (a schedule that came due meanwhile fires on the
 first poll), and the values of the secrets the stack created, so e-mailed links stay valid.
 It is written atomically when the stack is ready and again when
-it stops, and ignored when the template, its parameters or moto changed since (`make run
+it stops, and set aside (`snapshot.discarded.pickle`) when the template's stored resources
+(tables, buckets, schedule groups, secrets), its parameters or moto changed since (`make run
 FRESH=1` discards it by hand). It is a local developer file: never load one you did not make.
 """
 
@@ -27,19 +28,39 @@ from moto.s3.models import s3_backends
 from moto.scheduler.models import scheduler_backends
 
 from infra.local.intrinsics import ACCOUNT_ID
+from infra.template.reading import load_template
 
 log = logging.getLogger("local.snapshot")
 
 FORMAT = 2  # 2: the scheduler's store as well
 
 
+# The template's resources whose state the snapshot holds: only their declarations decide
+# whether it still fits. An alarm, a function or a comment changed by a `git pull` does not
+# cost a developer the content of their local stack.
+STORED_TYPES = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::Scheduler::ScheduleGroup",
+        "AWS::SecretsManager::Secret",
+    }
+)
+
+
 def fingerprint(template_path: Path, parameters: dict[str, str], region: str) -> str:
-    """What a snapshot must have been made with to be restored."""
-    digest = hashlib.sha256(template_path.read_bytes())
-    digest.update(
-        json.dumps([parameters, region, version("moto"), FORMAT], sort_keys=True).encode()
-    )
-    return digest.hexdigest()
+    """What a snapshot must have been made with to be restored: the stored resources'
+    declarations (keys, indexes, names…), the parameters, region, moto and this format."""
+    stored = {
+        logical_id: resource
+        for logical_id, resource in load_template(template_path)["Resources"].items()
+        if resource.get("Type") in STORED_TYPES
+    }
+    return hashlib.sha256(
+        json.dumps(
+            [stored, parameters, region, version("moto"), FORMAT], sort_keys=True, default=repr
+        ).encode()
+    ).hexdigest()
 
 
 def save(
@@ -73,10 +94,12 @@ def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
     try:
         state = pickle.loads(path.read_bytes())
     except Exception:
-        log.warning("%s is unreadable; starting fresh", path)
+        _set_aside(path, "is unreadable")
         return None
     if not isinstance(state, dict) or state.get("fingerprint") != print_:
-        log.info("%s was made with another template, parameters or moto; starting fresh", path)
+        _set_aside(
+            path, "was made with other stored resources, parameters or moto than this template's"
+        )
         return None
     dynamodb, s3 = state["dynamodb"], state["s3"]
     for table in dynamodb.tables.values():
@@ -91,3 +114,10 @@ def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
         s3_backends.bucket_accounts[name] = ("aws", ACCOUNT_ID)
     secrets: dict[str, str] = state["secrets"]
     return secrets
+
+
+def _set_aside(path: Path, why: str) -> None:
+    """Start fresh, but keep the old snapshot: this run's own must not overwrite its content."""
+    kept = path.with_name(f"{path.stem}.discarded{path.suffix}")
+    path.replace(kept)
+    log.warning("%s %s; starting fresh (the old one is kept as %s)", path, why, kept)

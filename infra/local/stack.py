@@ -9,6 +9,8 @@ template needs no change here.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import logging
 import mimetypes
@@ -21,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 from moto.moto_server.werkzeug_app import (
@@ -41,7 +43,7 @@ from infra.local.queues import QueuePoller
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.scheduler import LocalScheduler, create_groups
 from infra.local.serving import BackgroundServer
-from infra.local.streams import MotoStreamSource, StreamPoller
+from infra.local.streams import MotoStreamSource, StreamPoller, StreamRetention
 from infra.template.reading import TEMPLATE_PATH, load_template, resources, table_create_request
 
 log = logging.getLogger("local.stack")
@@ -140,9 +142,12 @@ class MotoServer(BackgroundServer):
             with self.lock:
                 return list(app(environ, start_response))
 
-        self.server: BaseWSGIServer = make_server(
-            host, port, serialised, threaded=True, request_handler=MotoRequestHandler
-        )
+        try:
+            self.server: BaseWSGIServer = make_server(
+                host, port, serialised, threaded=True, request_handler=MotoRequestHandler
+            )
+        except SystemExit as exit_:  # werkzeug prints a hint and exits when it cannot bind
+            raise OSError(errno.EADDRINUSE, f"moto's port {port} is in use") from exit_
         self._thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
         self.app = serialised
 
@@ -184,6 +189,10 @@ class MotoServer(BackgroundServer):
         return versions, markers
 
 
+class StateDirInUseError(RuntimeError):
+    """Another local stack runs with this state directory."""
+
+
 class LocalStack:
     """Starts, seeds and stops the whole system on loopback."""
 
@@ -212,6 +221,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
+        self._state_lock: IO[str] | None = None
         self._fingerprint = snapshot.fingerprint(
             config.template_path, dict(config.parameters), config.region
         )
@@ -262,6 +272,7 @@ class LocalStack:
         settled, so nothing half-seeded is ever served.
         """
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        self.lock_state_dir()
         self.state_file.unlink(missing_ok=True)
         if self.config.fresh:
             self.snapshot_file.unlink(missing_ok=True)
@@ -432,6 +443,7 @@ class LocalStack:
         """Stream pollers (their LATEST is now), async queues and bucket watchers."""
         assert self.moto is not None
         by_bucket: dict[str, list[Any]] = {}
+        retention = StreamRetention()  # shared: a shard is trimmed behind its slowest reader
         for function in functions:
             spec = function.spec
             for trigger in spec.streams:
@@ -440,6 +452,7 @@ class LocalStack:
                     trigger.stream_arn,
                     self.config.region,
                     trigger.starting_position,
+                    retention,
                 )
                 poller = StreamPoller(
                     source, trigger, function, self.config.region, self.send_to_destination
@@ -647,12 +660,38 @@ class LocalStack:
         )
         partial.replace(self.state_file)
 
+    def lock_state_dir(self) -> None:
+        """Own the state directory, or raise: two stacks on one `.local` would each remove
+        the other's stack.json and overwrite its snapshot (the last to stop wins).
+
+        An advisory lock on `stack.lock`, released by the kernel whatever ends the process.
+        """
+        handle = (self.config.state_dir / "stack.lock").open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise StateDirInUseError(
+                f"another local stack (pid {holder}) is running with {self.config.state_dir}: "
+                "use that one, stop it first, or give this one its own --state-dir"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._state_lock = handle
+
     def stop(self) -> None:
         """Remove stack.json; stop the API, triggers and moto, saving the snapshot between.
 
         Work in hand gets STOP_GRACE seconds; an invocation still running after that is left
-        to the process's exit (its thread is not waited for), so stopping stays quick.
+        to the process's exit (its thread is not waited for), so stopping stays quick. A stack
+        that never owned its state directory touches nothing in it.
         """
+        if self._state_lock is None:
+            return
         self.state_file.unlink(missing_ok=True)
         if self.api is not None:
             self.api.ready.clear()
@@ -679,4 +718,6 @@ class LocalStack:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        self._state_lock.close()  # releases the lock
+        self._state_lock = None
         log.info("local stack stopped")

@@ -21,7 +21,7 @@ from infra.local.functions import FunctionSpec, LocalFunction, S3Trigger, Stream
 from infra.local.intrinsics import ACCOUNT_ID
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.stack import MotoServer
-from infra.local.streams import MotoStreamSource, StreamPoller
+from infra.local.streams import MotoStreamSource, StreamPoller, StreamRetention
 from infra.template.reading import TEMPLATE_PATH, create_table_request
 
 pytestmark = pytest.mark.slow
@@ -161,3 +161,51 @@ def test_polling_leaves_nothing_behind_in_moto(
     ]
     assert FakeKey.instances_tracked == []  # type: ignore[attr-defined]
     assert dynamodbstreams_backends[ACCOUNT_ID][REGION].shard_iterators == {}
+
+
+def test_read_records_are_trimmed_behind_the_slowest_reader(moto: MotoServer) -> None:
+    """A long `make run` kept every change ever made in the stream shard (and its snapshot);
+    now records every reader has passed go once old, and positions stay right."""
+    name = f"retention-{uuid.uuid4().hex[:8]}"
+    dynamodb = client(moto, "dynamodb")
+    arn = dynamodb.create_table(**create_table_request(name))["TableDescription"]["LatestStreamArn"]
+    retention = StreamRetention(retain_seconds=0)
+    fast, slow = (MotoStreamSource(moto.lock, arn, REGION, "LATEST", retention) for _ in "ab")
+    fast.start()
+    slow.start()
+    shard = dynamodb_backends[ACCOUNT_ID][REGION].tables[name].stream_shard
+    for index in range(5):
+        dynamodb.put_item(TableName=name, Item=item(f"k{index}"))
+
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in fast.read(1000)[2]] == [
+        f"k{index}" for index in range(5)
+    ]
+    assert fast.read(1000)[2] == []  # caught up, but `slow` has read nothing: all kept
+    assert len(shard.items) == 5
+    assert len(slow.read(3)[2]) == 3
+    assert fast.read(1000)[2] == []
+    assert len(shard.items) == 2  # the three both have read are gone
+    dynamodb.put_item(TableName=name, Item=item("k5"))
+    later = [r["dynamodb"]["Keys"]["PK"]["S"] for r in slow.read(1000)[2]]
+    assert later == ["k3", "k4", "k5"]  # positions survive the trim
+    sequence = int(fast.read(1000)[2][0]["dynamodb"]["SequenceNumber"])
+    assert sequence == shard.starting_sequence_number + len(shard.items) - 1
+    assert slow.read(1000)[2] == []
+    assert shard.items == []
+
+
+def test_recent_records_are_kept_for_a_developers_own_get_records(moto: MotoServer) -> None:
+    name = f"retention-{uuid.uuid4().hex[:8]}"
+    dynamodb = client(moto, "dynamodb")
+    arn = dynamodb.create_table(**create_table_request(name))["TableDescription"]["LatestStreamArn"]
+    source = MotoStreamSource(moto.lock, arn, REGION, "LATEST", StreamRetention())
+    source.start()
+    dynamodb.put_item(TableName=name, Item=item("k"))
+    assert len(source.read(1000)[2]) == 1
+    assert source.read(1000)[2] == []
+    streams = client(moto, "dynamodbstreams")
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    assert len(streams.get_records(ShardIterator=iterator)["Records"]) == 1

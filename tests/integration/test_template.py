@@ -142,6 +142,40 @@ def test_dead_letter_queues_and_api_5xx_raise_alarms() -> None:
     assert _alarms_on("AWS/ApiGateway", "5xx", "ApiId", api_id)
 
 
+def _consumed_queues() -> dict[str, str]:
+    """Queue logical id → the function an SQS event source of it triggers."""
+    return {
+        _ref(event["Properties"]["Queue"]) or "": name
+        for name, function in FUNCTIONS.items()
+        for event in _events(function, {"SQS"}).values()
+    }
+
+
+def test_dead_letter_queues_warn_before_sqs_deletes_their_records() -> None:
+    """The depth alarm fires once and stays in ALARM; a second one comes before the loss."""
+    queues = resources("AWS::SQS::Queue")
+    dead_letter = sorted(set(queues) - set(_consumed_queues()))
+    assert dead_letter
+    for queue in dead_letter:
+        retention = queues[queue]["Properties"]["MessageRetentionPeriod"]
+        (name,) = _alarms_on("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue)
+        alarm = ALARMS[name]["Properties"]
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", name
+        # Notified at least two days before the oldest record would be gone.
+        assert alarm["Threshold"] + alarm["Period"] <= retention - 2 * 86400, name
+
+
+def test_queue_consumers_time_out_well_within_the_visibility_timeout() -> None:
+    """Lambda's SQS guidance: visibility ≥ 6 × the function's timeout, or records redrive early."""
+    queues = resources("AWS::SQS::Queue")
+    default = TEMPLATE["Globals"]["Function"]["Timeout"]
+    consumed = _consumed_queues()
+    assert consumed
+    for queue, function in consumed.items():
+        timeout = FUNCTIONS[function]["Properties"].get("Timeout", default)
+        assert queues[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout, (queue, function)
+
+
 def test_alarms_notify_the_topic_parameter_and_prod_requires_it() -> None:
     assert TEMPLATE["Parameters"]["AlarmTopicArn"]["Type"] == "String"
     for name, alarm in ALARMS.items():
@@ -163,6 +197,25 @@ def test_concurrency_is_reserved_from_the_stage_settings(logical_id: str) -> Non
     _, _, key = reserved.value
     stages = TEMPLATE["Mappings"]["StageSettings"].values()
     assert all(1 <= stage[key] <= 100 for stage in stages)
+
+
+@pytest.mark.parametrize("stage", sorted(TEMPLATE["Mappings"]["StageSettings"]))
+def test_api_overload_is_api_gateways_429_not_throttled_invocations(stage: str) -> None:
+    """Requests in flight stay ≤ burst + rate × latency; they must fit the reserved concurrency.
+
+    Otherwise a spike passes the HttpApi's throttle and Lambda rejects the excess, which
+    API Gateway answers with a 5xx: no Retry-After, the 5xx alarm, a rolled-back canary.
+    80 ms covers warm requests several times over (docs/operations.md, "Capacity model").
+    """
+    settings = TEMPLATE["Mappings"]["StageSettings"][stage]
+    in_flight = settings["ApiBurstLimit"] + settings["ApiRateLimit"] * 0.080
+    assert in_flight <= settings["ApiConcurrency"], stage
+    (api,) = resources("AWS::Serverless::HttpApi").values()
+    route = api["Properties"]["DefaultRouteSettings"]
+    assert route["ThrottlingBurstLimit"].value[-1] == "ApiBurstLimit"
+    assert route["ThrottlingRateLimit"].value[-1] == "ApiRateLimit"
+    reserved = FUNCTIONS["ApiFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved.value[-1] == "ApiConcurrency"
 
 
 def test_content_bucket_is_private_and_tls_only() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -530,3 +531,22 @@ def test_a_function_whose_module_does_not_exist_yet_is_skipped_with_a_reason() -
     assert not function.load()
     assert "newsdesk.handlers.not_written_yet does not exist yet" in function.status
     function.shutdown()
+
+
+def test_banner_keeps_long_function_names_apart_from_their_status() -> None:
+    from infra.local.__main__ import banner
+
+    info = {
+        "functions": {
+            "ApiFunction": {"status": "ready"},
+            "PublishFailureFunction": {"status": "ready"},
+        },
+        "api_url": "http://127.0.0.1:3000",
+        "aws_endpoint_url": "http://127.0.0.1:5050",
+        "content_bucket": "b",
+        "table_name": "t",
+        "outbox_dir": "o",
+    }
+    lines = banner(info, Path("stack.json")).splitlines()
+    rows = [line.split() for line in lines if line.startswith("    ") and "ready" in line]
+    assert rows == [["ApiFunction", "ready"], ["PublishFailureFunction", "ready"]]

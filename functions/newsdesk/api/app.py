@@ -65,6 +65,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             )
             components.setdefault("FieldError", problems.FieldError.model_json_schema())
             problems.document_malformed_bodies(schema)
+            problems.document_overload(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

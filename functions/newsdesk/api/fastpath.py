@@ -6,7 +6,9 @@ here; this module answers it only when it can answer exactly as the FastAPI app 
 would (same status, body bytes and headers, for HTTP API payload 2.0 and 1.0 and REST API
 events) and returns None otherwise: other routes and methods (the handler turns HEAD into GET),
 bodies, repeated or invalid query parameters (the app's 422), unusual paths or headers,
-and any error it did not foresee all go to the app. Neither answers CORS: the HttpApi does.
+and any error it did not foresee all go to the app. AWS throttling is foreseen: it gets
+the app's 503 problem at once, rather than the app asking the throttled table again.
+Neither answers CORS: the HttpApi does.
 The app stays the one definition of the API and its OpenAPI document: its article routes and
 this module call the same `newsdesk.api.articles` reads, and both paths share the caching and
 problem-document code.
@@ -33,6 +35,7 @@ from newsdesk.api.caching import JSON_MEDIA_TYPE, PUBLIC_CACHE, conditional_json
 from newsdesk.api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemError,
+    overload_problem,
     problem_body,
     problem_headers,
 )
@@ -67,8 +70,12 @@ def answer(event: dict[str, Any], *, base_path: str = "/") -> dict[str, Any] | N
         return None
     except ProblemError as error:
         status, out, body = _problem(error, path)
-    except Exception:  # the app answers (and logs) whatever was not foreseen here
-        return None
+    except Exception as error:  # the app answers (and logs) whatever was not foreseen here
+        busy = overload_problem(error)
+        if busy is None:
+            return None
+        # Throttled: answer as the app would, without asking the throttled table again.
+        status, out, body = _problem(busy, path)
     return _lambda_response(v2, status, out, body)
 
 

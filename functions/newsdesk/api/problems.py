@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from newsdesk.dal.clients import overloaded
+
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from starlette.responses import Response
@@ -65,7 +67,33 @@ _TITLES = {
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
 }
+
+# Seconds a client should wait after a 503 for AWS throttling: DynamoDB's on-demand capacity
+# and adaptive partitioning catch up within seconds, and the SDK has already retried.
+OVERLOAD_RETRY_AFTER = "5"
+
+
+def overload_problem(error: BaseException) -> ProblemError | None:
+    """The 503 for an error that is AWS shedding load (logged as such), else None.
+
+    A viral article can push DynamoDB (or Secrets Manager, SES) into throttling; the
+    reader then gets "try again in a few seconds", not a 500 that reads as a bug.
+    """
+    if not overloaded(error):
+        return None
+    from newsdesk.observability import logger  # noqa: PLC0415 - only on the error path
+
+    logger.warning("AWS throttled or unavailable", extra={"error": repr(error)[:300]})
+    code, title = _TITLES[503]
+    return ProblemError(
+        503,
+        code,
+        title,
+        "The service is busy. Try again in a few seconds.",
+        headers={"Retry-After": OVERLOAD_RETRY_AFTER},
+    )
 
 
 def problem_body(
@@ -198,6 +226,9 @@ def install(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         from newsdesk.observability import logger  # noqa: PLC0415 - only on the error path
 
+        busy = overload_problem(exc)
+        if busy is not None:
+            return await on_problem(request, busy)
         logger.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
             request, 500, "internal-error", "Internal error", "The error has been logged."
@@ -235,3 +266,17 @@ def document_malformed_bodies(document: dict[str, Any]) -> None:
         for operation in operations.values():
             if isinstance(operation, dict) and "requestBody" in operation:
                 operation.setdefault("responses", {}).setdefault("400", described)
+
+
+def document_overload(document: dict[str, Any]) -> None:
+    """Document 503 (AWS throttling, `overload_problem`) on every operation.
+
+    Any route can meet it: every one reads DynamoDB, so no route can rule it out.
+    """
+    (entry,) = problem_responses(503).values()
+    described = {key: value for key, value in entry.items() if key != "model"}
+    described["description"] = "Busy: AWS throttled a call; retry after Retry-After seconds"
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("503", described)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -22,6 +24,43 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+# What AWS answers when it sheds load or fails on its side (the SDK's retries included):
+# the same call can succeed a moment later, so it is no bug of ours.
+_OVERLOAD_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalServerError",
+        "InternalError",
+        "RequestTimeout",
+    }
+)
+
+
+def overloaded(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is AWS throttling, failing on its side or unreachable.
+
+    Callers answer such errors with "try again shortly" rather than as a defect; the chain is
+    followed because wrappers (Powertools' secrets provider) re-raise the SDK's error.
+    """
+    seen: BaseException | None = error
+    for _ in range(5):  # a short chain; a cycle cannot keep us here
+        if seen is None:
+            return False
+        if isinstance(seen, ClientError):
+            return seen.response.get("Error", {}).get("Code") in _OVERLOAD_CODES
+        if isinstance(seen, AwsConnectionError | ReadTimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @cache
