@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import io
 import logging
@@ -113,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("werkzeug", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # Ctrl-C and SIGTERM (kill, a supervisor, a test) stop cleanly, even when started in the
-    # background by a shell that ignores SIGINT for its children. Only the first signal
+    # Ctrl-C, SIGTERM (kill, a supervisor, a test) and SIGHUP (the terminal window closed)
+    # stop cleanly and keep the snapshot, even when started in the background by a shell
+    # that ignores SIGINT for its children. Only the first signal
     # counts: make passes a SIGTERM sent to the process group on to us a second time, and it
     # must not interrupt the stop.
     stopping = False
@@ -126,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         stopping = True
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, on_signal)
     try:
         stop_with_parent()
     except KeyboardInterrupt:
@@ -162,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             stack.stop()
         finally:
             logging.shutdown()
-            sys.stdout.flush()
-            sys.stderr.flush()
+            with contextlib.suppress(OSError):  # a closed terminal cannot take the last lines
+                sys.stdout.flush()
+                sys.stderr.flush()
             # Not waiting for a handler still running on a function's thread (the interpreter
             # would join it at exit): one Ctrl-C ends the stack within seconds.
             os._exit(code)

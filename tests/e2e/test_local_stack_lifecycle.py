@@ -1,7 +1,8 @@
 """`make run` as a developer runs it, in its own process group: ready with the content
 published and related lists settled, restored from its snapshot on the next start, and
-ended — make, the stack and everything they started — by one Ctrl-C or one SIGTERM to the
-group within 5 s, stack.json removed; a second signal changes nothing. The times are
+ended — make, the stack and everything they started — by one Ctrl-C, SIGTERM or SIGHUP (a
+closed terminal) to the group within 5 s, stack.json removed and the snapshot kept; a second
+signal changes nothing. The times are
 printed (`-s`), not asserted: `docs/development.md` has the figures and the command."""
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ def seed(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "signals",
-    [[signal.SIGTERM], [signal.SIGINT], [signal.SIGTERM, signal.SIGTERM]],
-    ids=["sigterm", "ctrl-c", "sigterm-twice"],
+    [[signal.SIGTERM], [signal.SIGINT], [signal.SIGTERM, signal.SIGTERM], [signal.SIGHUP]],
+    ids=["sigterm", "ctrl-c", "sigterm-twice", "terminal-closed"],
 )
 def test_one_signal_to_the_group_ends_everything(
     tmp_path: Path, seed: Path, signals: list[signal.Signals]
@@ -120,6 +121,7 @@ def test_one_signal_to_the_group_ends_everything(
     print(f"\n{'+'.join(s.name for s in signals)}: every process gone after {seconds:.2f} s")
     assert seconds < STOP_DEADLINE
     assert not (state / "stack.json").exists()
+    assert (state / "snapshot.pickle").exists()  # the session's content is kept
     assert "local stack stopped" in (tmp_path / "state.log").read_text(errors="replace")
 
 
