@@ -379,13 +379,20 @@ def test_out_of_order_events_around_a_schedule(
 def test_a_newer_rejected_upload_keeps_the_schedule(
     desk: Desk, client: TestClient, clock: FakeClock
 ) -> None:
-    upload_at(desk, KEY, clock.now + timedelta(hours=1))
-    assert desk.upload(KEY, article_file(title="", tags=5))["status"] == "rejected"
+    scheduled = upload_at(desk, KEY, clock.now + timedelta(hours=1))
+    rejected = desk.upload(KEY, article_file(title="", tags=5))
+    assert rejected["status"] == "rejected"
+    # The editor learns that the planned version still goes online, and when (nothing was
+    # online before, so "the version online before is unchanged" would be wrong).
+    assert (rejected["slug"], rejected["live_at"]) == (None, scheduled["live_at"])
+    assert "planlagte version" in rejected["message"] and "live_at" in rejected["message"]
     assert len(schedules()) == 1
     clock.advance(timedelta(hours=1))
     (report,) = fire_due(desk, clock.now)
     assert report["status"] == "rejected"  # the newest upload's report, now naming the slug
     assert report["slug"] == SLUG
+    assert "live_at" not in report and "planlagte" not in report["message"]
+    assert report["errors"] == rejected["errors"]
     assert client.get(f"/articles/{SLUG}").status_code == 200
 
 

@@ -75,6 +75,30 @@ def test_a_bad_update_keeps_the_live_version(
     assert meta(storage, "legeplads") == before
 
 
+def test_a_rejected_new_file_does_not_claim_a_version_online(
+    storage: InMemoryStorage, publisher: Publisher
+) -> None:
+    report = publisher.process(storage.upload("articles/ny.md", article(category="  ")))
+    assert report is not None and (report["status"], report["slug"]) == ("rejected", None)
+    assert report["message"] == "Filen blev afvist: se errors. Intet fra filen er online."
+    publisher.process(storage.upload("articles/ny.md", article()))
+    report = publisher.process(storage.upload("articles/ny.md", article(category="  ")))
+    assert report is not None and report["slug"] == "ny"
+    assert "Den version, der var online før, er uændret" in report["message"]
+
+
+def test_an_empty_required_field_is_empty_not_a_type_error(
+    storage: InMemoryStorage, publisher: Publisher
+) -> None:
+    data = b"---\ntitle:\ncategory:\nauthor: Asta Petersen\n---\nTekst.\n"
+    report = publisher.process(storage.upload("articles/tom.md", data))
+    assert report is not None and report["status"] == "rejected"
+    assert report["errors"] == [
+        {"field": "title", "message": "må ikke være tom"},
+        {"field": "category", "message": "må ikke være tom"},
+    ]
+
+
 def test_unforeseen_parse_error_is_a_rejection(
     storage: InMemoryStorage, publisher: Publisher, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,6 +100,8 @@ def _clean_text(value: object, *, max_length: int, multiline: bool) -> str:
     """Stripped, non-empty text without control characters (numbers are read as text)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
+    if value is None:  # `category:` with nothing after it
+        raise ValueError("må ikke være tom")
     if not isinstance(value, str):
         raise ValueError("skal være en tekst")
     text = value.strip()

@@ -118,6 +118,18 @@ def is_newer(candidate: str, applied: str | None) -> bool:
     return applied is None or sequencer_order(candidate) > sequencer_order(applied)
 
 
+def _still_planned(state: store.SourceState | None, staged: Staged | None) -> bool:
+    """Whether the key's staged version is a scheduled one that has not gone online yet."""
+    return (
+        state is not None
+        and state.live_slug is None
+        and state.live_sequencer is not None
+        and staged is not None
+        and staged.live_at is not None
+        and sequencer_order(staged.sequencer) == sequencer_order(state.live_sequencer)
+    )
+
+
 def _rejected(errors: list[FieldError]) -> Decision:
     return Decision(Outcome("rejected", errors), sets_live=False)
 
@@ -380,6 +392,8 @@ class Publisher:
         if not newest and previous is not None:
             outcome = Outcome.from_item(previous.outcome)
             claim = previous.claimed_slug
+            if decision.sets_live and outcome.status == "rejected":
+                outcome = replace(outcome, details={})  # the planned version is online now
         if decision.sets_live:
             live_sequencer: str | None = event.sequencer
             version_id = decision.source.version_id if decision.source else None
@@ -412,6 +426,11 @@ class Publisher:
         before = self._staged(event.key)
         decision = self._article_decision(event, state, before)
         held = before.slug if before is not None and before.live_at is not None else None
+        if decision.outcome.status == "rejected" and _still_planned(state, before):
+            # The scheduled version stays planned: the report says when it goes online.
+            assert before is not None and before.live_at is not None
+            planned = {"live_at": scheduling.stamp(before.live_at)}
+            return replace(decision, outcome=replace(decision.outcome, details=planned))
         if decision.sets_live and held not in {None, decision.live_slug, decision.scheduled}:
             # Deleted, drafted, or moved to another slug: the scheduled claim is gone.
             return replace(decision, releases=held)

@@ -132,6 +132,23 @@ class Outcome:
         )
 
 
+# A rejected file whose key has nothing online: no "version online before" to keep; a
+# scheduled version (its `live_at` in the report) still goes online as planned.
+REJECTED_NOTHING_LIVE = "Filen blev afvist: se errors. Intet fra filen er online."
+REJECTED_STILL_SCHEDULED = (
+    "Filen blev afvist: se errors. Den planlagte version er uændret og går stadig online ved "
+    "live_at (UTC)."
+)
+
+
+def _message(outcome: Outcome, live_slug: str | None) -> str:
+    if outcome.message:
+        return outcome.message
+    if outcome.status == "rejected" and live_slug is None:
+        return REJECTED_STILL_SCHEDULED if "live_at" in outcome.details else REJECTED_NOTHING_LIVE
+    return _MESSAGES.get(outcome.status, "")
+
+
 def report_document(
     key: str, outcome: Outcome, live_slug: str | None, processed_at: datetime
 ) -> Item:
@@ -143,7 +160,7 @@ def report_document(
         "errors": _errors(outcome.errors),
         "warnings": _errors(outcome.warnings),
         "missing": list(outcome.missing),
-        "message": outcome.message or _MESSAGES.get(outcome.status, ""),
+        "message": _message(outcome, live_slug),
         **outcome.details,
         "processed_at": processed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
