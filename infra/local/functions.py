@@ -367,7 +367,9 @@ class AsyncInvoker:
         self.function = function
         self.on_failure = on_failure
         self.retry_delay = retry_delay
-        self._queue: queue.Queue[tuple[dict[str, Any], str] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[dict[str, Any], str, Callable[[], None] | None] | None] = (
+            queue.Queue()
+        )
         self._busy = 0
         self._busy_lock = threading.Lock()
         self._thread = threading.Thread(
@@ -391,37 +393,43 @@ class AsyncInvoker:
         self._queue.put(None)
         self._thread.join(timeout=self.function.spec.timeout + 1 if timeout is None else timeout)
 
-    def submit(self, event: dict[str, Any], source: str) -> None:
-        """Queue an event, as Lambda's Invoke with InvocationType=Event does."""
+    def submit(
+        self, event: dict[str, Any], source: str, done: Callable[[], None] | None = None
+    ) -> None:
+        """Queue an event, as Lambda's Invoke with InvocationType=Event does; `done` is
+        called once it was handled (or given up on), never for one dropped at a stop."""
         with self._busy_lock:
             self._busy += 1
-        self._queue.put((event, source))
+        self._queue.put((event, source, done))
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            event, source = item
+            event, source, done = item
             if self._stopping.is_set():
                 log.warning("%s: stopping, %s not handled", self.function.spec.logical_id, source)
                 continue
             try:
-                self._attempt(event, source)
+                if self._attempt(event, source) and done is not None:
+                    done()
             finally:
                 with self._busy_lock:
                     self._busy -= 1
 
-    def _attempt(self, event: dict[str, Any], source: str) -> None:
+    def _attempt(self, event: dict[str, Any], source: str) -> bool:
+        """Invoke with Lambda's retries; whether the event is done with (handled, or given up
+        on after every retry; not when a stop cut the retries short)."""
         spec = self.function.spec
         for attempt in range(spec.async_retries + 1):
             try:
                 self.function.invoke(event, source)
             except InvocationError as error:
-                if attempt == spec.async_retries or self._stopping.wait(
-                    self.retry_delay * 2**attempt
-                ):
+                exhausted = attempt == spec.async_retries
+                if exhausted or self._stopping.wait(self.retry_delay * 2**attempt):
                     self._give_up(event, source, error, attempt + 1)
-                    return
+                    return exhausted
             else:
-                return
+                return True
+        return True
 
     def _give_up(
         self, event: dict[str, Any], source: str, error: InvocationError, attempts: int

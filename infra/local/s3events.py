@@ -114,6 +114,8 @@ def diff_listing(
 
 
 type Lister = Callable[[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+# A trigger's delivery: (event, source, done), `done` called once the event was handled.
+type Deliver = Callable[[dict[str, Any], str, Callable[[], None]], None]
 
 
 class BucketWatcher:
@@ -129,7 +131,7 @@ class BucketWatcher:
         lister: Lister,
         bucket: str,
         region: str,
-        targets: Iterable[tuple[S3Trigger, Callable[[dict[str, Any], str], None]]],
+        targets: Iterable[tuple[S3Trigger, Deliver]],
         sequencer: Sequencer,
     ) -> None:
         self.lister = lister
@@ -138,15 +140,42 @@ class BucketWatcher:
         self.targets = list(targets)
         self.sequencer = sequencer
         self.seen: dict[tuple[str, str], Change] = {}
+        # Changes delivered and not yet handled by every trigger: (change, deliveries left).
+        self._in_hand: dict[Change, int] = {}
+        self._lock = threading.Lock()
         self.scans = 0
         self.dispatched = 0
         prefixes = {trigger.prefix for trigger, _ in self.targets}
         # List only what some trigger can want (all keys if any trigger has no prefix).
         self.prefixes = [""] if "" in prefixes else sorted(prefixes)
 
-    def baseline(self) -> None:
-        """Take what the bucket holds now as seen, without events (a restored snapshot)."""
-        diff_listing(self.seen, *self._listing())
+    def baseline(self, handled: dict[tuple[str, str], Change] | None = None) -> None:
+        """Take what the bucket holds now as seen, without events (a restored snapshot), or,
+        given what a snapshot had `handled`, start from that: the next scan delivers again
+        what was still in hand when it was taken."""
+        if handled is None:
+            diff_listing(self.seen, *self._listing())
+        else:
+            self.seen = dict(handled)
+
+    def handled(self) -> dict[tuple[str, str], Change]:
+        """`seen` as of the changes every trigger has handled (for a snapshot)."""
+        with self._lock:
+            seen = dict(self.seen)
+            for change in self._in_hand:
+                if change.event_name == DELETED:
+                    seen[(change.key, change.version_id)] = change
+                else:
+                    seen.pop((change.key, change.version_id), None)
+        return seen
+
+    def _done(self, change: Change) -> None:
+        with self._lock:
+            left = self._in_hand.get(change, 0) - 1
+            if left > 0:
+                self._in_hand[change] = left
+            else:
+                self._in_hand.pop(change, None)
 
     def scan(self) -> None:
         """One pass: list, diff, dispatch."""
@@ -175,4 +204,10 @@ class BucketWatcher:
                     configuration_id=trigger.name,
                 )
                 self.dispatched += 1
-                deliver({"Records": [record]}, f"s3 {change.event_name} {change.key}")
+                with self._lock:
+                    self._in_hand[change] = self._in_hand.get(change, 0) + 1
+                deliver(
+                    {"Records": [record]},
+                    f"s3 {change.event_name} {change.key}",
+                    lambda change=change: self._done(change),  # type: ignore[misc]
+                )

@@ -19,6 +19,7 @@ import json
 import logging
 import pickle
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,35 @@ def fingerprint(template_path: Path, parameters: dict[str, str], region: str) ->
     ).hexdigest()
 
 
+@dataclass(frozen=True)
+class InHand:
+    """Where the triggers were when the snapshot was taken, so that a restored stack finishes
+    what a stop cut short (Lambda delivers at least once; the handlers ignore repeats).
+
+    `streams`: per stream reader (`Function/Trigger`), (stream label, first sequence number
+    it had not handled); `buckets`: per bucket, the versions and delete markers its watcher
+    had handled (what was still queued or running is delivered again).
+    """
+
+    streams: dict[str, tuple[str, int]] = field(default_factory=dict)
+    buckets: dict[str, dict[tuple[str, str], Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restored snapshot hands to the starting stack besides moto's stores."""
+
+    secrets: dict[str, str]
+    in_hand: InHand
+
+
 def save(
-    path: Path, lock: AbstractContextManager[Any], region: str, print_: str, secrets: dict[str, str]
+    path: Path,
+    lock: AbstractContextManager[Any],
+    region: str,
+    print_: str,
+    secrets: dict[str, str],
+    in_hand: InHand | None = None,
 ) -> None:
     """Write the snapshot (under moto's lock, so no request is half applied)."""
     with lock:
@@ -75,6 +103,7 @@ def save(
                 "s3": s3_backends[ACCOUNT_ID]["aws"],
                 "scheduler": scheduler_backends[ACCOUNT_ID][region],
                 "secrets": secrets,
+                "in_hand": in_hand or InHand(),
             },
             protocol=pickle.HIGHEST_PROTOCOL,
         )
@@ -83,11 +112,13 @@ def save(
     partial.replace(path)
 
 
-def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
-    """Put a matching snapshot into moto's stores; the saved secrets, or None if not restored.
+def restore(path: Path, region: str, print_: str) -> Restored | None:
+    """Put a matching snapshot into moto's stores; the saved secrets and triggers' positions,
+    or None if not restored.
 
-    Call before anything reads moto. Stream records already in the snapshot are dropped (their
-    sequence numbers are kept), as AWS trims records after 24 hours: triggers start after them.
+    Call before anything reads moto. Stream records every reader had handled are dropped
+    (their sequence numbers are kept), as AWS trims records after 24 hours; the ones a reader
+    had not handled stay, and that reader resumes at them.
     """
     if not path.exists():
         return None
@@ -102,18 +133,22 @@ def restore(path: Path, region: str, print_: str) -> dict[str, str] | None:
         )
         return None
     dynamodb, s3 = state["dynamodb"], state["s3"]
+    in_hand: InHand = state.get("in_hand") or InHand()  # snapshots before it had none
     for table in dynamodb.tables.values():
         shard = table.stream_shard
         if shard is not None:
-            shard.starting_sequence_number += len(shard.items)
-            shard.items = []
+            label = table.latest_stream_label
+            end = shard.starting_sequence_number + len(shard.items)
+            unhandled = [n for (lbl, n) in in_hand.streams.values() if lbl == label]
+            keep_from = min(max(min(unhandled, default=end), shard.starting_sequence_number), end)
+            del shard.items[: keep_from - shard.starting_sequence_number]
+            shard.starting_sequence_number = keep_from
     dynamodb_backends[ACCOUNT_ID][region] = dynamodb
     s3_backends[ACCOUNT_ID]["aws"] = s3
     scheduler_backends[ACCOUNT_ID][region] = state["scheduler"]
     for name in s3.buckets:
         s3_backends.bucket_accounts[name] = ("aws", ACCOUNT_ID)
-    secrets: dict[str, str] = state["secrets"]
-    return secrets
+    return Restored(state["secrets"], in_hand)
 
 
 def _set_aside(path: Path, why: str) -> None:

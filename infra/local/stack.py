@@ -211,6 +211,8 @@ class LocalStack:
         self.invokers: dict[str, AsyncInvoker] = {}
         self.watchers: list[BucketWatcher] = []
         self.pollers: list[StreamPoller | QueuePoller] = []
+        self._stream_pollers: dict[str, StreamPoller] = {}
+        self._in_hand = snapshot.InHand()
         self.scheduler: LocalScheduler | None = None
         self.api: HttpApiServer | None = None
         self.queue_urls: dict[str, str] = {}
@@ -277,11 +279,12 @@ class LocalStack:
         if self.config.fresh:
             self.snapshot_file.unlink(missing_ok=True)
         self.moto = MotoServer(self.config.host, self.config.aws_port)
-        saved_secrets = snapshot.restore(self.snapshot_file, self.config.region, self._fingerprint)
-        self.restored = saved_secrets is not None
+        restored = snapshot.restore(self.snapshot_file, self.config.region, self._fingerprint)
+        self.restored = restored is not None
+        self._in_hand = restored.in_hand if restored is not None else snapshot.InHand()
         self.moto.start()
         self.endpoint = self.moto.url
-        self._provision(saved_secrets or {})
+        self._provision(restored.secrets if restored is not None else {})
         specs = function_specs(self.resolver, self.config.template_path)
         self.functions = [LocalFunction(spec, self.config.region) for spec in specs]
         self.api = HttpApiServer(
@@ -313,9 +316,20 @@ class LocalStack:
                 self.config.region,
                 self._fingerprint,
                 self.secrets,
+                self._triggers_in_hand(),
             )
         except Exception:
             log.exception("saving %s failed; the next start will be fresh", self.snapshot_file)
+
+    def _triggers_in_hand(self) -> snapshot.InHand:
+        """Where each stream reader and bucket watcher is, counting what it has in hand as not
+        handled: a restore delivers that again instead of leaving it half done."""
+        streams = {}
+        for name, poller in self._stream_pollers.items():
+            position = poller.unhandled_from()
+            if position is not None:
+                streams[name] = position
+        return snapshot.InHand(streams, {w.bucket: w.handled() for w in self.watchers})
 
     def _provision(self, saved: dict[str, str]) -> None:
         """Create queues, tables, buckets and secrets as the template declares them.
@@ -447,18 +461,21 @@ class LocalStack:
         for function in functions:
             spec = function.spec
             for trigger in spec.streams:
+                name = f"{spec.logical_id}/{trigger.name}"
                 source = MotoStreamSource(
                     self.moto.lock,
                     trigger.stream_arn,
                     self.config.region,
                     trigger.starting_position,
                     retention,
+                    resume=self._in_hand.streams.get(name),
                 )
                 poller = StreamPoller(
                     source, trigger, function, self.config.region, self.send_to_destination
                 )
                 poller.start()
                 self.pollers.append(poller)
+                self._stream_pollers[name] = poller
             for queue_trigger in spec.queues:
                 queue_poller = QueuePoller(
                     self.client("sqs"),
@@ -481,8 +498,9 @@ class LocalStack:
             watcher = BucketWatcher(
                 self.moto.list_versions, bucket, self.config.region, targets, sequencer
             )
-            # A restored bucket's objects were handled before the snapshot was taken.
-            watcher.baseline() if self.restored else watcher.scan()
+            # A restored bucket's objects were handled before the snapshot was taken, except
+            # the ones still in hand then: the first scan delivers those again.
+            watcher.baseline(self._in_hand.buckets.get(bucket)) if self.restored else watcher.scan()
             self.watchers.append(watcher)
         self.outbox = OutboxWatcher(Path(os.environ["OUTBOX_DIR"]), self._print_mail)
         self._watch_thread = threading.Thread(target=self._watch, name="watch", daemon=True)

@@ -126,11 +126,14 @@ class MotoStreamSource:
         region: str,
         starting_position: str = "LATEST",
         retention: StreamRetention | None = None,
+        resume: tuple[str, int] | None = None,
     ) -> None:
         self.lock = lock
         self.region = region
         self.table_name = stream_arn.split(":", 5)[5].split("/")[1]
         self.starting_position = starting_position
+        # A restored snapshot's (stream label, first record its reader had not handled).
+        self.resume = resume
         self.label: str | None = None
         self.next = 0
         self.retention = retention
@@ -143,11 +146,15 @@ class MotoStreamSource:
         return table, shard
 
     def start(self) -> None:
-        """LATEST: after the records written so far; TRIM_HORIZON: all of them."""
+        """LATEST: after the records written so far; TRIM_HORIZON: all of them; a restored
+        position of this stream: where the reader stopped (records in hand are read again)."""
         with self.lock:
             table, shard = self._shard()
             if shard is not None:
                 self.label = table.latest_stream_label
+                if self.resume is not None and self.resume[0] == self.label:
+                    self.next = max(self.resume[1], shard.starting_sequence_number)
+                    return
                 skipped = len(shard.items) if self.starting_position == "LATEST" else 0
                 self.next = shard.starting_sequence_number + skipped
 
@@ -204,6 +211,7 @@ class StreamPoller:
         self.dispatched = 0
         self.filtered_out = 0
         self._busy = False
+        self._batch: list[dict[str, Any]] = []
         self._shards: dict[tuple[str, str], _Shard] = {}
         self._stopping = threading.Event()
         self._thread = threading.Thread(
@@ -214,6 +222,16 @@ class StreamPoller:
     def pending(self) -> int:
         """Records read and waiting for (or in) a batch."""
         return sum(len(shard.buffer) for shard in self._shards.values()) + int(self._busy)
+
+    def unhandled_from(self) -> tuple[str, int] | None:
+        """(stream label, first sequence number not yet handled): the batch in hand and the
+        buffered records count as unhandled, so a snapshot taken now resumes before them."""
+        source = self.source
+        if not isinstance(source, MotoStreamSource) or source.label is None:
+            return None
+        in_hand = [*self._batch, *(r for s in list(self._shards.values()) for r in s.buffer)]
+        numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in in_hand]
+        return source.label, min(numbers, default=source.next)
 
     def start(self) -> None:
         """Take the starting position now (so LATEST means 'from now'), then poll."""
@@ -262,11 +280,13 @@ class StreamPoller:
         ):
             self._busy = True
             batch, shard.buffer = shard.buffer[:size], shard.buffer[size:]
+            self._batch = batch
             shard.first_buffered = time.monotonic()
             self.dispatched += 1
             try:
                 self._process(shard.shard_id, batch, attempts=0)
             finally:
+                self._batch = []
                 self._busy = False
 
     def _process(self, shard_id: str, batch: list[dict[str, Any]], attempts: int) -> None:

@@ -71,7 +71,8 @@ def test_schedules_survive_a_snapshot_restore(aws: dict[str, Any], tmp_path: Pat
     scheduler_backends[ACCOUNT_ID][REGION].reset()  # a new process: moto starts empty
     assert client.list_schedule_groups(NamePrefix=group)["ScheduleGroups"] == []
 
-    assert snapshot.restore(saved, REGION, print_) == {}
+    restored = snapshot.restore(saved, REGION, print_)
+    assert restored is not None and restored.secrets == {}
     assert create_groups(client, Resolver(stack_name="lokal")) == {"GoLiveScheduleGroup": group}
     delivered: list[dict[str, Any]] = []
     clock = [now + timedelta(hours=1)]

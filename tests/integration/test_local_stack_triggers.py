@@ -148,7 +148,7 @@ def test_polling_leaves_nothing_behind_in_moto(
         moto.list_versions,
         bucket,
         REGION,
-        [(trigger, lambda e, s: delivered.append(s))],
+        [(trigger, lambda e, s, done: delivered.append(s))],
         Sequencer(),
     )
     cycles = poller.cycles
