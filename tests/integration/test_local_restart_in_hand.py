@@ -17,8 +17,13 @@ import pytest
 from moto.dynamodb.models import dynamodb_backends
 
 from infra.local import snapshot
-from infra.local.functions import AsyncInvoker, FunctionSpec, LocalFunction, S3Trigger
-from infra.local.functions import StreamTrigger
+from infra.local.functions import (
+    AsyncInvoker,
+    FunctionSpec,
+    LocalFunction,
+    S3Trigger,
+    StreamTrigger,
+)
 from infra.local.intrinsics import ACCOUNT_ID
 from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.stack import MotoServer
