@@ -41,6 +41,21 @@ def test_pins_are_stored_and_unpublished_ones_are_reported(aws: dict[str, Any]) 
     assert again.get("warnings", []) == []
 
 
+def test_a_title_pin_that_is_not_the_slug_is_not_called_unpublished(aws: dict[str, Any]) -> None:
+    """The slug comes from the file name: pinning the live article by its title names no
+    live slug, and the warning says so (it said the live article was not published)."""
+    desk = Desk(aws)
+    desk.upload("articles/juletrae.md", article_file(title="Juletræet tændes søndag"))
+    report = desk.upload(
+        "articles/julemarked.md",
+        article_file(title="Julemarked", related=["Juletræet tændes søndag", "juletrae"]),
+    )
+    assert [w["field"] for w in report["warnings"]] == ["related[0]"]
+    message = report["warnings"][0]["message"]
+    assert "ingen udgivet artikel med slug'en 'juletraeet-taendes-soendag'" in message
+    assert "/articles/<slug>" in message and "ikke udgivet" not in message
+
+
 def test_too_many_pins_reject_the_upload_and_keep_the_live_version(aws: dict[str, Any]) -> None:
     desk = Desk(aws)
     desk.upload("articles/beboermoede.md", article_file(title="Beboermøde"))

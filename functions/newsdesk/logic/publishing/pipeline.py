@@ -587,8 +587,9 @@ class Publisher:
         return [
             FieldError(
                 f"related[{index}]",
-                f"artiklen '{pin}' er ikke udgivet; den vises som relateret, "
-                "så snart den bliver udgivet",
+                f"der er ingen udgivet artikel med slug'en '{pin}' (slug'en står i artiklens "
+                "adresse, /articles/<slug>); den vises som relateret, så snart en artikel med "
+                "den slug bliver udgivet. Tjek stavningen",
             )
             for index, pin in enumerate(pins)
             if not is_live(self.storage.partition(keys.article_pk(pin)).get(keys.ARTICLE_SK))
