@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         aws_secret_access_key=credentials["aws_secret_access_key"],
     )
     bucket, key = stack["content_bucket"], object_key(args.file, args.key)
-    previous = _report_version(s3, bucket, f"reports/{key}.json")
+    previous = _report_version(s3, bucket, report_of(key))
     if args.delete:
         s3.delete_object(Bucket=bucket, Key=key)
         print(f"deleted s3://{bucket}/{key}")
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def exit_status(report: dict[str, Any]) -> int:
-    """0 for an upload that was taken (pending included), 1 for rejected or failed."""
+    """0 for an upload that was taken (scheduled and pending included), 1 for rejected or
+    failed."""
     return 1 if report.get("status") in {"rejected", "failed"} else 0
 
 

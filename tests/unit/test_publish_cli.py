@@ -13,6 +13,7 @@ from infra.local.publish import exit_status, object_key
     ("status", "code"),
     [
         ("published", 0),
+        ("scheduled", 0),
         ("unpublished", 0),
         ("ignored", 0),
         ("pending", 0),
