@@ -248,3 +248,56 @@ def download_ask(title: str, uses_left: int) -> Page:
         ),
         Button("Hent e-bogen"),
     )
+
+
+# --- the answer to the "Tag e-bogen" form posted without JavaScript ---------------------------
+
+REQUEST_ACCEPTED = Page(
+    "Tjek din indbakke",
+    (
+        "Tak! Vi sender et link til e-bogen til din e-mailadresse.",
+        "Kan du ikke finde e-mailen om et par minutter, så kig i mappen med uønsket post.",
+    ),
+)
+_REQUEST_PROBLEMS: dict[str, Page] = {
+    "validation-error": Page(
+        "Tjek e-mailadressen",
+        (
+            "Vi kan ikke sende til den e-mailadresse, du skrev.",
+            "Skriv hele adressen, fx navn@eksempel.dk, og prøv igen.",
+        ),
+    ),
+    "ebook-not-found": PROBLEM_PAGES["ebook-not-found"],
+    "mail-unavailable": Page(
+        "E-mailen kunne ikke sendes",
+        ("Vi kunne ikke sende e-mailen lige nu. Prøv igen om et minut.",),
+    ),
+}
+_REQUEST_FAILED = Page(
+    "Bestillingen gik ikke igennem",
+    ("Vi kunne ikke modtage bestillingen. Gå tilbage og prøv igen.",),
+)
+
+
+def request_problem_page(code: str, retry_after: str | None) -> Page:
+    """The page for a refused form post; a 429 says how long to wait, in minutes."""
+    if code == "too-many-requests":
+        seconds = int(retry_after) if retry_after and retry_after.isdigit() else 3600
+        minutes = max(1, -(-seconds // 60))
+        wait = "1 minut" if minutes == 1 else f"{minutes} minutter"
+        return Page(
+            "For mange bestillinger",
+            (
+                "Der er kommet mange bestillinger fra din forbindelse på kort tid.",
+                f"Prøv igen om {wait}.",
+            ),
+        )
+    return _REQUEST_PROBLEMS.get(code, _REQUEST_FAILED)
+
+
+def request_page(page: Page, ebook_id: object, status: int) -> HTMLResponse:
+    """A form post's answer, with a way back to the e-book's page when one is configured."""
+    back = request_again_link(ebook_id if isinstance(ebook_id, str) else None)
+    if back is not None:
+        page = Page(page.title, page.paragraphs, link=("Tilbage til e-bogen", back[1]))
+    return page_response(page, status)
