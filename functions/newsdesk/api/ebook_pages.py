@@ -265,6 +265,7 @@ _REQUEST_PROBLEMS: dict[str, Page] = {
         (
             "Vi kan ikke sende til den e-mailadresse, du skrev.",
             "Skriv hele adressen, fx navn@eksempel.dk, og prøv igen.",
+            "Før @ kan vi ikke sende til adresser med æ, ø, å eller mellemrum.",
         ),
     ),
     "ebook-not-found": PROBLEM_PAGES["ebook-not-found"],
