@@ -8,6 +8,7 @@ a referrer: the URL that opened them carries the reader's token.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
@@ -16,16 +17,24 @@ from starlette.responses import HTMLResponse
 
 from newsdesk.config import settings
 
+
+def _policy(form_action: str = "'self'") -> str:
+    """Only our inline style and a form posting back to us; nothing is loaded from anywhere."""
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-    # Only our inline style and a form posting back to us; nothing is loaded from anywhere.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers without CSP 2
+    "Content-Security-Policy": _policy(),
 }
+# A CSP source expression for an origin: scheme, host, optional port, nothing else.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _HTML = "text/html"
 _JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -129,9 +138,16 @@ def render(page: Page) -> str:
     return "\n".join(parts)
 
 
-def page_response(page: Page, status: int = 200) -> HTMLResponse:
-    """The page as a response with the headers every page carries."""
-    return HTMLResponse(render(page), status_code=status, headers=PAGE_HEADERS)
+def page_response(page: Page, status: int = 200, *, form_target: str | None = None) -> HTMLResponse:
+    """The page as a response with the headers every page carries.
+
+    `form_target`: an origin the page's form may end up at through a redirect (browsers
+    check `form-action` against redirects too), allowed beside the page's own.
+    """
+    headers = PAGE_HEADERS
+    if form_target and _ORIGIN.fullmatch(form_target):
+        headers = {**headers, "Content-Security-Policy": _policy(f"'self' {form_target}")}
+    return HTMLResponse(render(page), status_code=status, headers=headers)
 
 
 def request_again_link(ebook_id: str | None) -> tuple[str, str] | None:
@@ -219,3 +235,70 @@ NOT_SUBSCRIBED = Page(
     "Du er ikke tilmeldt",
     ("Der er ingen tilmelding til nyhedsbrevet at framelde via dette link.",),
 )
+
+
+def download_ask(title: str, uses_left: int) -> Page:
+    """The download link's page: opening it spends nothing, its button fetches the PDF."""
+    times = "1 gang" if uses_left == 1 else f"{uses_left} gange"
+    return Page(
+        "Din e-bog er klar",
+        (
+            f"Tryk på knappen for at hente »{title}« som PDF.",
+            f"Linket kan bruges {times} mere.",
+        ),
+        Button("Hent e-bogen"),
+    )
+
+
+# --- the answer to the "Tag e-bogen" form posted without JavaScript ---------------------------
+
+REQUEST_ACCEPTED = Page(
+    "Tjek din indbakke",
+    (
+        "Tak! Vi sender et link til e-bogen til din e-mailadresse.",
+        "Kan du ikke finde e-mailen om et par minutter, så kig i mappen med uønsket post.",
+    ),
+)
+_REQUEST_PROBLEMS: dict[str, Page] = {
+    "validation-error": Page(
+        "Tjek e-mailadressen",
+        (
+            "Vi kan ikke sende til den e-mailadresse, du skrev.",
+            "Skriv hele adressen, fx navn@eksempel.dk, og prøv igen.",
+            "Før @ kan vi ikke sende til adresser med æ, ø, å eller mellemrum.",
+        ),
+    ),
+    "ebook-not-found": PROBLEM_PAGES["ebook-not-found"],
+    "mail-unavailable": Page(
+        "E-mailen kunne ikke sendes",
+        ("Vi kunne ikke sende e-mailen lige nu. Prøv igen om et minut.",),
+    ),
+}
+_REQUEST_FAILED = Page(
+    "Bestillingen gik ikke igennem",
+    ("Vi kunne ikke modtage bestillingen. Gå tilbage og prøv igen.",),
+)
+
+
+def request_problem_page(code: str, retry_after: str | None) -> Page:
+    """The page for a refused form post; a 429 says how long to wait, in minutes."""
+    if code == "too-many-requests":
+        seconds = int(retry_after) if retry_after and retry_after.isdigit() else 3600
+        minutes = max(1, -(-seconds // 60))
+        wait = "1 minut" if minutes == 1 else f"{minutes} minutter"
+        return Page(
+            "For mange bestillinger",
+            (
+                "Der er kommet mange bestillinger fra din forbindelse på kort tid.",
+                f"Prøv igen om {wait}.",
+            ),
+        )
+    return _REQUEST_PROBLEMS.get(code, _REQUEST_FAILED)
+
+
+def request_page(page: Page, ebook_id: object, status: int) -> HTMLResponse:
+    """A form post's answer, with a way back to the e-book's page when one is configured."""
+    back = request_again_link(ebook_id if isinstance(ebook_id, str) else None)
+    if back is not None:
+        page = Page(page.title, page.paragraphs, link=("Tilbage til e-bogen", back[1]))
+    return page_response(page, status)
