@@ -118,16 +118,17 @@ def is_newer(candidate: str, applied: str | None) -> bool:
     return applied is None or sequencer_order(candidate) > sequencer_order(applied)
 
 
-def _still_planned(state: store.SourceState | None, staged: Staged | None) -> bool:
-    """Whether the key's staged version is a scheduled one that has not gone online yet."""
-    return (
-        state is not None
-        and state.live_slug is None
-        and state.live_sequencer is not None
-        and staged is not None
-        and staged.live_at is not None
-        and sequencer_order(staged.sequencer) == sequencer_order(state.live_sequencer)
-    )
+def _planned_at(state: store.SourceState | None, staged: Staged | None) -> datetime | None:
+    """When the key's staged version goes online, if it is scheduled and not online yet."""
+    if (
+        state is None
+        or state.live_slug is not None
+        or state.live_sequencer is None
+        or staged is None
+        or sequencer_order(staged.sequencer) != sequencer_order(state.live_sequencer)
+    ):
+        return None
+    return staged.live_at
 
 
 def _rejected(errors: list[FieldError]) -> Decision:
@@ -426,10 +427,10 @@ class Publisher:
         before = self._staged(event.key)
         decision = self._article_decision(event, state, before)
         held = before.slug if before is not None and before.live_at is not None else None
-        if decision.outcome.status == "rejected" and _still_planned(state, before):
+        planned_at = _planned_at(state, before)
+        if decision.outcome.status == "rejected" and planned_at is not None:
             # The scheduled version stays planned: the report says when it goes online.
-            assert before is not None and before.live_at is not None
-            planned = {"live_at": scheduling.stamp(before.live_at)}
+            planned = {"live_at": scheduling.stamp(planned_at)}
             return replace(decision, outcome=replace(decision.outcome, details=planned))
         if decision.sets_live and held not in {None, decision.live_slug, decision.scheduled}:
             # Deleted, drafted, or moved to another slug: the scheduled claim is gone.
