@@ -202,6 +202,9 @@ def test_future_article_is_scheduled_and_hidden_everywhere(
     assert report["status"] == "scheduled"
     assert report["slug"] is None
     assert report["errors"] == []
+    # A misspelt e-book id is worth knowing before the go-live, not after it.
+    assert [w["field"] for w in report["warnings"]] == ["ebook"]
+    assert report["message"] == "Artiklen er planlagt: den går selv online ved live_at (UTC)."
     assert report["live_at"] == live_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert preview_path(report).startswith("/preview/")
     hidden_everywhere(desk, client, SLUG)
@@ -278,7 +281,10 @@ def test_a_live_article_moved_to_the_future_leaves_until_then(
 ) -> None:
     assert upload_at(desk, KEY, clock.now - timedelta(days=1))["status"] == "published"
     assert client.get(f"/articles/{SLUG}").status_code == 200
-    assert upload_at(desk, KEY, clock.now + timedelta(hours=1))["status"] == "scheduled"
+    report = upload_at(desk, KEY, clock.now + timedelta(hours=1), related=["findes-ikke"])
+    assert report["status"] == "scheduled"
+    assert "taget offline indtil da" in report["message"]  # the editor sees it left the site
+    assert [w["field"] for w in report["warnings"]] == ["related[0]"]
     hidden_everywhere(desk, client, SLUG)
     clock.advance(timedelta(hours=1))
     fire_due(desk, clock.now)

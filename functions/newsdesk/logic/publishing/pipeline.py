@@ -56,6 +56,7 @@ from newsdesk.logic.publishing.previews import preview_url
 from newsdesk.logic.publishing.reports import (
     FAILED_FINALLY,
     GO_LIVE_FAILED,
+    SCHEDULED_TAKEN_OFFLINE,
     Outcome,
     report_document,
 )
@@ -525,7 +526,19 @@ class Publisher:
         operations = plan.guarded(operations, event.key, keys.article_pk(slug), keys.ARTICLE_SK)
         details = {"live_at": scheduling.stamp(parsed.article.published_at)}
         details |= self._preview_details(event, source)
-        outcome = Outcome("scheduled", warnings=list(parsed.warnings), details=details)
+        # Typos in `ebook` and `related` are worth knowing before the go-live, not after it.
+        warnings = list(parsed.warnings)
+        if parsed.ebook_id and self._registry(parsed.ebook_id) is None:
+            warnings.append(
+                FieldError(
+                    "ebook",
+                    f"der er ingen e-bog med id '{parsed.ebook_id}' online endnu; boksen kommer, "
+                    "når e-bogen udgives. Tjek stavningen",
+                )
+            )
+        warnings += self._pin_warnings(parsed.pins)
+        message = SCHEDULED_TAKEN_OFFLINE if live is not None else None
+        outcome = Outcome("scheduled", warnings=warnings, message=message, details=details)
         return Decision(outcome, True, None, source, operations, reschedules=True, scheduled=slug)
 
     def _draft(

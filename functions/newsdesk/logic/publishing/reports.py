@@ -34,6 +34,12 @@ _MESSAGES: dict[str, str] = {
     ),
 }
 
+# A live article given a future `published_at`: it leaves the site until then.
+SCHEDULED_TAKEN_OFFLINE = (
+    "Artiklen er planlagt og er taget offline indtil da: den går selv online igen ved live_at "
+    "(UTC)."
+)
+
 # When Lambda has given up on an event (every attempt failed, timed out or ran out of memory).
 FAILED_FINALLY = (
     "En fejl i systemet (ikke i filen) stoppede behandlingen, også efter flere forsøg. "
