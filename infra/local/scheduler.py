@@ -4,9 +4,10 @@ moto stores schedules (the publish function creates them through the real Schedu
 but never runs them. `LocalScheduler` does: it creates the template's
 `AWS::Scheduler::ScheduleGroup`s, polls their schedules, and when an `at(...)` schedule is
 due hands its target ARN and `Input` to a delivery callback (the stack queues it for the
-function, as Scheduler's asynchronous Lambda invoke does), then deletes it if its
-`ActionAfterCompletion` says so. `due` is also what tests use to fire schedules on an
-injected clock instead of waiting.
+function, as Scheduler's asynchronous Lambda invoke does), then, once the delivery is done
+with, deletes it if its `ActionAfterCompletion` says so: a go-live still queued when the
+stack stops stays in the snapshot and fires after the restore. `due` is also what tests use
+to fire schedules on an injected clock instead of waiting.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ log = logging.getLogger("local.scheduler")
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
-type Deliver = Callable[[str, dict[str, Any], str], None]
+# (target ARN, payload, source, done): `done` is called once the delivery was handled.
+type Deliver = Callable[[str, dict[str, Any], str, Callable[[], None]], None]
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,9 @@ class LocalScheduler:
         self.interval = interval
         self.clock = clock
         self.fired = 0
+        # Delivered and not yet handled: not fired again while in hand, deleted once done.
+        self._in_hand: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
 
@@ -160,14 +165,31 @@ class LocalScheduler:
             self._thread.join()
 
     def tick(self) -> int:
-        """Deliver every due schedule once; how many fired."""
-        firings = due(self.client, self.groups, self.clock())
-        for firing in firings:
+        """Deliver every due schedule not already in hand; how many fired."""
+        fired = 0
+        for firing in due(self.client, self.groups, self.clock()):
+            held = (firing.group, firing.name, firing.expression)
+            with self._lock:
+                if held in self._in_hand:
+                    continue
+                self._in_hand.add(held)
             log.info("schedule %s/%s fires → %s", firing.group, firing.name, firing.target_arn)
-            self.deliver(firing.target_arn, firing.payload, f"schedule {firing.name}")
+            self.deliver(
+                firing.target_arn,
+                firing.payload,
+                f"schedule {firing.name}",
+                lambda firing=firing, held=held: self._done(firing, held),  # type: ignore[misc]
+            )
+            fired += 1
+        self.fired += fired
+        return fired
+
+    def _done(self, firing: Firing, held: tuple[str, str, str]) -> None:
+        try:
             complete(self.client, firing)
-        self.fired += len(firings)
-        return len(firings)
+        finally:
+            with self._lock:
+                self._in_hand.discard(held)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -20,6 +20,7 @@ import string
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -515,18 +516,21 @@ class LocalStack:
         ]
         by_arn = {function.arn: function for function in functions}
 
-        def deliver(arn: str, payload: dict[str, Any], source: str) -> None:
+        def deliver(
+            arn: str, payload: dict[str, Any], source: str, done: Callable[[], None]
+        ) -> None:
             # An alias- or version-qualified ARN names the same local function.
             function = by_arn.get(":".join(arn.split(":")[:7]))
             if function is None:
                 log.error("schedule target %s is not a local function", arn)
+                done()
                 return
             invoker = self.invokers.get(function.spec.logical_id)
             if invoker is None:
                 invoker = AsyncInvoker(function, self.send_to_destination)
                 invoker.start()
                 self.invokers[function.spec.logical_id] = invoker
-            invoker.submit(payload, source)
+            invoker.submit(payload, source, done)
 
         self.scheduler = LocalScheduler(self.client("scheduler"), groups, deliver)
         self.scheduler.start()

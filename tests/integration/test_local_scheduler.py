@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,17 +44,23 @@ def test_due_schedules_fire_once_at_their_time(aws: dict[str, Any]) -> None:
     _schedule(client, group, "sen", now + timedelta(hours=1), {"go_live": {"key": "b"}})
     delivered: list[tuple[str, dict[str, Any]]] = []
     clock = [now]
-    local = LocalScheduler(
-        client,
-        [group],
-        lambda arn, payload, _: delivered.append((arn, payload)),
-        clock=lambda: clock[0],
-    )
+    handled: list[Callable[[], None]] = []
+
+    def deliver(arn: str, payload: dict[str, Any], _: str, done: Callable[[], None]) -> None:
+        delivered.append((arn, payload))
+        handled.append(done)
+
+    local = LocalScheduler(client, [group], deliver, clock=lambda: clock[0])
 
     assert local.tick() == 0
     clock[0] = now + timedelta(minutes=2)
     assert local.tick() == 1
     assert delivered == [(TARGET, {"go_live": {"key": "a"}})]
+    assert local.tick() == 0  # in hand: not fired again
+    # Not deleted until the go-live was handled: a stop now keeps it for the restore.
+    names = [s["Name"] for s in client.list_schedules(GroupName=group)["Schedules"]]
+    assert names == ["sen", "tidlig"]
+    handled.pop()()
     assert local.tick() == 0  # deleted after completion: fires once
     names = [s["Name"] for s in client.list_schedules(GroupName=group)["Schedules"]]
     assert names == ["sen"]
@@ -77,7 +84,7 @@ def test_schedules_survive_a_snapshot_restore(aws: dict[str, Any], tmp_path: Pat
     delivered: list[dict[str, Any]] = []
     clock = [now + timedelta(hours=1)]
     local = LocalScheduler(
-        client, [group], lambda _, p, __: delivered.append(p), clock=lambda: clock[0]
+        client, [group], lambda _, p, __, done: delivered.append(p), clock=lambda: clock[0]
     )
     assert local.tick() == 0  # not due yet, but kept
     clock[0] = now + timedelta(days=2)  # came due while the stack was stopped
