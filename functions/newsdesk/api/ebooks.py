@@ -493,7 +493,6 @@ def _answer(request: Request, page: pages.Page, status: str) -> Response:
     response_class=RedirectResponse,
     summary="Redeem an e-mailed link: redirect to a short-lived download of the PDF",
     responses={
-        **_page_ok("For browsers (Accept prefers text/html): a page whose button POSTs here"),
         302: {
             "description": "Found: `Location` is a presigned S3 URL valid for at most 5 minutes",
             "headers": {
@@ -509,47 +508,17 @@ def download_ebook(
 ) -> Response:
     """Spend one use of the link and redirect to the PDF (saved as an attachment).
 
-    A browser (and any HEAD: link checkers, mail scanners) gets a page whose button posts
-    here instead; opening it spends nothing, so a scanner cannot use up the reader's link.
+    A HEAD (link checkers, mail scanners) is told whether the link works, and spends nothing.
     """
     checked = _checked_id(ebook_id)
     try:
-        if pages.prefers_html(request.headers.get("accept")) or is_head(request):
-            state = _redeeming(lambda: downloads.download_state(checked, token, clock=clock))
-            page = pages.download_ask(state.title, state.uses_left)
-            return pages.page_response(page, form_target=state.download_origin)
+        if is_head(request):
+            _redeeming(lambda: downloads.check_download(checked, token, clock=clock))
+            return Response(status_code=200, headers=LINK_HEADERS)
         url = _redeeming(lambda: downloads.authorize_download(checked, token, clock=clock))
     except EbookNotFoundError as error:
         raise _not_found(ebook_id) from error
     return RedirectResponse(url, status_code=302, headers=LINK_HEADERS)
-
-
-@links.post(
-    "/ebooks/{ebook_id}/download",
-    status_code=303,
-    response_class=RedirectResponse,
-    summary="The download page's button: spend one use and redirect to the PDF",
-    responses={
-        303: {
-            "description": "See Other: `Location` is a presigned S3 URL (at most 5 minutes)",
-            "headers": {
-                "Location": {"schema": {"type": "string", "format": "uri"}},
-                "Cache-Control": {"schema": {"type": "string", "enum": ["no-store"]}},
-            },
-        },
-        **_link_responses(403, 404, 410, 413, 422),
-    },
-)
-def download_ebook_by_button(
-    ebook_id: str, token: Token, clock: Annotated[Clock, Depends(get_clock)]
-) -> RedirectResponse:
-    """Spend one use of the link; 303, so the browser GETs the PDF."""
-    checked = _checked_id(ebook_id)
-    try:
-        url = _redeeming(lambda: downloads.authorize_download(checked, token, clock=clock))
-    except EbookNotFoundError as error:
-        raise _not_found(ebook_id) from error
-    return RedirectResponse(url, status_code=303, headers=LINK_HEADERS)
 
 
 @links.get(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from newsdesk.config import settings
 from newsdesk.dal.clients import s3
 
@@ -24,13 +22,3 @@ def presigned_pdf_url(key: str, *, content_disposition: str, expires_in: int) ->
         },
         ExpiresIn=min(expires_in, MAX_PRESIGNED_SECONDS),
     )
-
-
-def presigned_origin() -> str:
-    """The origin (`scheme://host[:port]`) presigned PDF URLs point at.
-
-    Signing is local (no request is made); the page whose form redirects there names it in
-    its Content-Security-Policy, since browsers apply `form-action` to redirects too.
-    """
-    url = urlsplit(presigned_pdf_url("origin", content_disposition="attachment", expires_in=1))
-    return f"{url.scheme}://{url.netloc}"

@@ -1,4 +1,4 @@
-"""Redeeming links: a download (spends one use; its page reads only), newsletter confirmation
+"""Redeeming links: a download (spends one use; a HEAD only checks), newsletter confirmation
 and withdrawal.
 
 Confirmation and withdrawal are idempotent, and only their `confirm_*`/`withdraw_*`
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from urllib.parse import quote
 from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebook_requests as store
 from newsdesk.dal.codec import Item
-from newsdesk.dal.ebook_files import presigned_origin, presigned_pdf_url
+from newsdesk.dal.ebook_files import presigned_pdf_url
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.secrets import token_secret
 from newsdesk.logic.ebooks import policy, tokens
@@ -49,15 +48,6 @@ def content_disposition(title: str, fallback: str) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadState:
-    """What a download link would give, read without spending a use."""
-
-    title: str
-    uses_left: int
-    download_origin: str  # where the PDF is fetched from (the page's form may go there)
-
-
 def _downloadable(ebook_id: str, token: str, now: datetime) -> tuple[Item, str]:
     ebook = get_ebook_item(ebook_id)
     if ebook is None or not ebook.get("pdf_key"):
@@ -66,22 +56,17 @@ def _downloadable(ebook_id: str, token: str, now: datetime) -> tuple[Item, str]:
     return ebook, claims.r
 
 
-def download_state(ebook_id: str, token: str, *, clock: Clock = system_clock) -> DownloadState:
-    """The link's e-book and uses left, changing nothing (a page, a HEAD, a mail scanner).
+def check_download(ebook_id: str, token: str, *, clock: Clock = system_clock) -> None:
+    """Whether the link would give the PDF now, changing nothing (a HEAD, a mail scanner).
 
-    Raises what `authorize_download` raises for the same link, so the page tells the truth.
+    Raises what `authorize_download` raises for the same link.
     """
-    ebook, request_id = _downloadable(ebook_id, token, clock())
+    _, request_id = _downloadable(ebook_id, token, clock())
     link = store.get_link(request_id)
     if link is None:
         raise LinkUnavailableError("missing")
     if link.uses >= link.max_uses:
         raise LinkUnavailableError("exhausted")
-    return DownloadState(
-        title=str(ebook.get("title") or ebook_id),
-        uses_left=link.max_uses - link.uses,
-        download_origin=presigned_origin(),
-    )
 
 
 def authorize_download(ebook_id: str, token: str, *, clock: Clock = system_clock) -> str:
