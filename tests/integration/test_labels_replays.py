@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from moto.dynamodb.models import DynamoDBBackend
 from newsdesk.dal import labels as label_store
 
 from tests.integration.stream_tap import Context, StreamTap
@@ -143,3 +146,35 @@ def test_a_poison_image_neither_fails_nor_miscounts(
     response = labels_handler({"Records": [*records[:3], bad, *records[3:]]}, Context(LABELS))
     assert response == {"batchItemFailures": []}
     assert counts() == EXPECTED
+
+
+def test_concurrent_invocations_on_the_same_articles_keep_exact_counts(
+    history: tuple[Desk, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six invocations at once over the same records (a reshard, a replay beside the stream).
+
+    DynamoDB applies each request atomically; moto does not across threads (a cancelled
+    transaction restores a copy of the whole table taken at its start, erasing writes made
+    meanwhile), so its backend serves one request at a time here, as DynamoDB's items do.
+    """
+    lock = threading.RLock()
+    for name in ("transact_write_items", "update_item", "put_item", "delete_item", "get_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+    desk, records = history
+    for _ in range(3):
+        wipe(desk)
+        with ThreadPoolExecutor(6) as pool:
+            results = list(
+                pool.map(
+                    lambda i: StreamTap.replay(records[i % 3 :] + records[: i % 3], LABELS, 4),
+                    range(6),
+                )
+            )
+        assert [r["batchItemFailures"] for r in results] == [[]] * 6
+        assert counts() == EXPECTED
