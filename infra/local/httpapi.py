@@ -40,6 +40,14 @@ DEFAULT_HOST = "abc123.execute-api.eu-north-1.amazonaws.com"
 # in a Host header is not put in the event's domainName.
 _HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?")
 STARTING_RETRY_AFTER = "1"
+# A reader's link token in a query: never written to the terminal's log (API Gateway's access
+# log names `$context.path`, without the query, for the same reason).
+_TOKEN_VALUE = re.compile(r"([?&]token=)[^&#]*", re.IGNORECASE)
+
+
+def loggable(target: str) -> str:
+    """Path and query as logged: the value of a `token` parameter left out."""
+    return _TOKEN_VALUE.sub(r"\1…", target)
 
 
 def _listed(config: dict[str, Any], name: str) -> tuple[str, ...]:
@@ -324,7 +332,7 @@ class HttpApiServer(BackgroundServer):
             protocol=protocol,
         )
         try:
-            result = function.invoke(event, f"http {method} {target}")
+            result = function.invoke(event, f"http {method} {loggable(target)}")
             status, out, payload = http_api_response(result)
         except InvocationError:
             status, out = 500, [("content-type", "application/json")]
@@ -353,7 +361,7 @@ class HttpApiServer(BackgroundServer):
                 )
                 self._send(status, headers, payload)
                 elapsed = (time.perf_counter() - started) * 1000
-                log.info("%s %s → %d (%.0f ms)", self.command, self.path, status, elapsed)
+                log.info("%s %s → %d (%.0f ms)", self.command, loggable(self.path), status, elapsed)
 
             def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
                 self.send_response(status)

@@ -20,11 +20,13 @@ from newsdesk.api.ebooks import MAX_BODY_BYTES
 from newsdesk.logic.ebooks import policy
 from newsdesk.logic.ebooks.erasure import erase_reader
 
+from infra.local.httpapi import request_event
 from tests.integration import test_ebooks as flow
 from tests.integration.test_ebooks import (
     EBOOK_ID,
     READER,
     FakeClock,
+    _Context,
     consents,
     download_link,
     newsletter_mail,
@@ -154,6 +156,30 @@ def test_used_up_link_page(client: TestClient, page_url: str) -> None:
     page = page_of(client.get(link, headers=BROWSER), 410)
     assert page.headings == ["Linket er brugt op"]
     assert page.links == [page_url]
+
+
+def test_head_of_a_download_link_spends_nothing(client: TestClient, clock: FakeClock) -> None:
+    """HEAD is safe (RFC 9110): link checkers send it, whatever their Accept."""
+    from newsdesk.api.ebooks import get_clock
+    from newsdesk.handlers import api
+
+    link = download_link(client)
+    overrides = api.asgi_adapter().app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_clock] = lambda: clock
+    try:
+        responses = [
+            api.handler(request_event("HEAD", link, headers={"accept": a}), _Context())  # type: ignore[arg-type]
+            for a in ("*/*", "application/json", BROWSER["accept"])
+        ]
+    finally:
+        overrides.pop(get_clock)
+    for response in responses:
+        assert response["statusCode"] == 200, response
+        assert response["body"] == ""
+        assert "location" not in {k.lower() for k in response["headers"]}
+    for _ in range(policy.LINK_MAX_USES):  # every use is still there
+        assert client.get(link).status_code == 302
+    assert client.get(link).status_code == 410
 
 
 def test_damaged_link_page(client: TestClient) -> None:
@@ -314,3 +340,64 @@ def test_withdraw_and_confirm_tokens_are_not_interchangeable(client: TestClient)
         == 403
     )
     assert request_book(client).status_code == 202  # the flow still works for the reader
+
+
+# --- the "Tag e-bogen" form posted without JavaScript ----------------------------------------
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+REQUESTS = f"/ebooks/{EBOOK_ID}/requests"
+
+
+def test_a_plain_html_form_gets_the_mail_and_a_danish_page(
+    client: TestClient, page_url: str
+) -> None:
+    """A browser without JavaScript posts the form itself: it was a 415 in English JSON."""
+    body = "email=+Mette.Hansen%40example.dk+&newsletter=on&website="
+    page = page_of(client.post(REQUESTS, content=body, headers={**BROWSER, **FORM}), 202)
+    assert page.headings == ["Tjek din indbakke"]
+    assert page.links == [page_url]  # back to the e-book
+    (message,) = flow.sent_messages()
+    assert message["To"] == "Mette.Hansen@example.dk"
+    assert any("/newsletter/confirm?" in link for link in flow.links_in(message))
+    # A hidden "false" before an unticked checkbox, from a program: JSON as ever, no newsletter.
+    program = client.post(REQUESTS, content="email=ny%40example.dk&newsletter=false", headers=FORM)
+    assert program.status_code == 202
+    assert program.json()["status"] == "accepted"
+    assert "List-Unsubscribe" not in flow.sent_messages()[-1]
+
+
+def test_form_refusals_are_danish_pages_with_the_same_status(client: TestClient) -> None:
+    before = scan_all()
+    wrong = client.post(REQUESTS, content="email=mette%40", headers={**BROWSER, **FORM})
+    assert page_of(wrong, 422).headings == ["Tjek e-mailadressen"]
+    assert "æ, ø, å" in wrong.text  # SES cannot send to non-ASCII local parts
+    unknown = client.post(REQUESTS, content="email=a%40b.dk&x=1", headers={**BROWSER, **FORM})
+    assert page_of(unknown, 422).headings == ["Tjek e-mailadressen"]
+    missing = client.post(
+        "/ebooks/findes-ikke/requests", content="email=a%40b.dk", headers={**BROWSER, **FORM}
+    )
+    assert page_of(missing, 404).headings == ["E-bogen findes ikke"]
+    upload = {**BROWSER, "content-type": "multipart/form-data; boundary=x"}
+    assert page_of(client.post(REQUESTS, content="--x--", headers=upload), 415).headings == [
+        "Bestillingen gik ikke igennem"
+    ]
+    latin1 = client.post(REQUESTS, content="email=m%F8@example.dk".encode("latin-1"), headers=FORM)
+    assert latin1.status_code == 422  # percent-decoding is lenient; the address is refused
+    raw = client.post(REQUESTS, content=b"email=\xf8@example.dk", headers=FORM)
+    assert raw.status_code == 400
+    assert raw.headers["content-type"] == "application/problem+json"
+    assert scan_all() == before
+    assert flow.sent_messages() == []
+
+
+def test_form_over_the_client_limit_is_a_danish_429_page(client: TestClient) -> None:
+    for index in range(policy.CLIENT_LIMIT):
+        assert request_book(client, f"laeser{index}@example.dk").status_code == 202
+    limited = client.post(REQUESTS, content="email=ny%40example.dk", headers={**BROWSER, **FORM})
+    page = page_of(limited, 429)
+    assert page.headings == ["For mange bestillinger"]
+    assert limited.headers["retry-after"] == "3600"
+    assert "Prøv igen om 60 minutter." in limited.text
+    fetched = client.post(REQUESTS, json={"email": "ny@example.dk"})  # the page's fetch()
+    assert fetched.status_code == 429
+    assert fetched.headers["content-type"] == "application/problem+json"

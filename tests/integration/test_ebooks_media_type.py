@@ -1,5 +1,5 @@
-"""What an e-book request body may be declared as: JSON (any charset, `+json`) or nothing
-(read as JSON); anything else is a 415 problem, not a confusing 422."""
+"""What an e-book request body may be declared as: JSON (any charset, `+json`), an HTML form,
+or nothing (read as JSON); anything else is a 415 problem, not a confusing 422."""
 
 from __future__ import annotations
 
@@ -37,7 +37,13 @@ def client(aws: dict[str, Any]) -> Iterator[TestClient]:
 
 @pytest.mark.parametrize(
     "content_type",
-    [None, "application/json", "application/json; charset=utf-8", "application/merge+json"],
+    [
+        None,
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/merge+json",
+        "application/x-www-form-urlencoded",  # JSON under a form's label, as $.ajax sends it
+    ],
 )
 def test_json_or_undeclared_bodies_are_read(client: TestClient, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
@@ -47,7 +53,7 @@ def test_json_or_undeclared_bodies_are_read(client: TestClient, content_type: st
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+    ["text/plain", "multipart/form-data; boundary=x", "application/xml"],
 )
 def test_other_declared_types_are_415(client: TestClient, content_type: str) -> None:
     response = client.post(ROUTE, content=BODY, headers={"content-type": content_type})
@@ -59,3 +65,15 @@ def test_other_declared_types_are_415(client: TestClient, content_type: str) -> 
 def test_415_is_documented(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert "415" in document["paths"]["/ebooks/{ebook_id}/requests"]["post"]["responses"]
+
+
+def test_html_form_fields_are_read(client: TestClient) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded; charset=UTF-8"}
+    body = "email=laeser%40example.dk&newsletter=true&website="
+    response = client.post(ROUTE, content=body, headers=form)
+    assert response.status_code == 202, response.text
+    refused = client.post(
+        ROUTE, content="email=laeser%40example.dk&newsletter=kanske", headers=form
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "newsletter"

@@ -164,3 +164,14 @@ def test_the_documented_pattern_refuses_special_use_and_dotless_domains(
     address: str, admitted: bool
 ) -> None:
     assert bool(re.search(EMAIL_PATTERN, address)) is admitted
+
+
+def test_local_parts_over_64_characters_are_refused() -> None:
+    """RFC 5321's limit: SES and mail servers refuse them, so the reader gets a 422, not a
+    202 for a mail that never arrives (email_validator checks it only when strict)."""
+    longest = "a" * 64 + "@example.dk"
+    assert normalize_email(longest) == longest
+    assert re.fullmatch(EMAIL_PATTERN, longest)
+    with pytest.raises(ValueError, match="longer than 64 characters"):
+        normalize_email("a" * 65 + "@example.dk")
+    assert not re.fullmatch(EMAIL_PATTERN, "a" * 65 + "@example.dk")

@@ -20,6 +20,7 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers without CSP 2
     # Only our inline style and a form posting back to us; nothing is loaded from anywhere.
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -219,3 +220,57 @@ NOT_SUBSCRIBED = Page(
     "Du er ikke tilmeldt",
     ("Der er ingen tilmelding til nyhedsbrevet at framelde via dette link.",),
 )
+
+
+# --- the answer to the "Tag e-bogen" form posted without JavaScript ---------------------------
+
+REQUEST_ACCEPTED = Page(
+    "Tjek din indbakke",
+    (
+        "Tak! Vi sender et link til e-bogen til din e-mailadresse.",
+        "Kan du ikke finde e-mailen om et par minutter, så kig i mappen med uønsket post.",
+    ),
+)
+_REQUEST_PROBLEMS: dict[str, Page] = {
+    "validation-error": Page(
+        "Tjek e-mailadressen",
+        (
+            "Vi kan ikke sende til den e-mailadresse, du skrev.",
+            "Skriv hele adressen, fx navn@eksempel.dk, og prøv igen.",
+            "Før @ kan vi ikke sende til adresser med æ, ø, å eller mellemrum.",
+        ),
+    ),
+    "ebook-not-found": PROBLEM_PAGES["ebook-not-found"],
+    "mail-unavailable": Page(
+        "E-mailen kunne ikke sendes",
+        ("Vi kunne ikke sende e-mailen lige nu. Prøv igen om et minut.",),
+    ),
+}
+_REQUEST_FAILED = Page(
+    "Bestillingen gik ikke igennem",
+    ("Vi kunne ikke modtage bestillingen. Gå tilbage og prøv igen.",),
+)
+
+
+def request_problem_page(code: str, retry_after: str | None) -> Page:
+    """The page for a refused form post; a 429 says how long to wait, in minutes."""
+    if code == "too-many-requests":
+        seconds = int(retry_after) if retry_after and retry_after.isdigit() else 3600
+        minutes = max(1, -(-seconds // 60))
+        wait = "1 minut" if minutes == 1 else f"{minutes} minutter"
+        return Page(
+            "For mange bestillinger",
+            (
+                "Der er kommet mange bestillinger fra din forbindelse på kort tid.",
+                f"Prøv igen om {wait}.",
+            ),
+        )
+    return _REQUEST_PROBLEMS.get(code, _REQUEST_FAILED)
+
+
+def request_page(page: Page, ebook_id: object, status: int) -> HTMLResponse:
+    """A form post's answer, with a way back to the e-book's page when one is configured."""
+    back = request_again_link(ebook_id if isinstance(ebook_id, str) else None)
+    if back is not None:
+        page = Page(page.title, page.paragraphs, link=("Tilbage til e-bogen", back[1]))
+    return page_response(page, status)

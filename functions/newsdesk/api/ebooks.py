@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
 from newsdesk.api.client_ip import client_ip
+from newsdesk.api.methods import is_head
 from newsdesk.api.problems import ProblemError, problem_responses
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
@@ -83,35 +84,111 @@ async def _bounded_body(request: Request) -> bytes:
     return body
 
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# What an HTML checkbox (`value` omitted: "on") or a hidden field may send for `newsletter`.
+_CHECKED = frozenset({"on", "true", "1", "yes", "ja"})
+_UNCHECKED = frozenset({"", "off", "false", "0", "no", "nej"})
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _form_as_json(body: bytes) -> bytes:
+    """An HTML form's fields (a page without JavaScript posts them) as the JSON body.
+
+    The last value of a repeated field wins (a hidden "false" before a checkbox); `newsletter`
+    is read as a checkbox; anything else is left for the model to accept or refuse.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProblemError(
+            400, "malformed-body", "Malformed body", f"The body is not valid form data ({error})."
+        ) from error
+    fields: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+    wish = fields.get("newsletter")
+    if isinstance(wish, str) and wish.strip().lower() in _CHECKED | _UNCHECKED:
+        fields["newsletter"] = wish.strip().lower() in _CHECKED
+    return json.dumps(fields).encode()
+
+
+def _with_json_body(request: Request, body: bytes) -> Request:
+    """The same request carrying `body` as `application/json`."""
+    headers = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"content-type"]
+    scope = {**request.scope, "headers": [*headers, (b"content-type", b"application/json")]}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(scope, receive)
+
+
+async def _json_request(request: Request) -> Request:
+    """The request with a JSON body, or a 413/415/400 problem for one that is not."""
+    body = await _bounded_body(request)
+    content_type = request.headers.get("content-type")
+    if body and content_type and _media_type(content_type) == FORM_MEDIA_TYPE:
+        if not body.lstrip().startswith(b"{"):  # else JSON under a form's label ($.ajax)
+            return _with_json_body(request, _form_as_json(body))
+        request, content_type = _with_json_body(request, body), None
+    if body and content_type and not _is_json(content_type):
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the body as JSON (Content-Type: application/json) or as an HTML form.",
+        )
+    if body:
+        try:
+            json.loads(body)
+        except ValueError as error:  # also UnicodeDecodeError: bytes that are no text
+            raise ProblemError(
+                400,
+                "malformed-body",
+                "Malformed body",
+                f"The body is not valid JSON ({error}).",
+            ) from error
+    return request
+
+
 class _CheckedBodyRoute(APIRoute):
-    """Refuse oversized (413), non-JSON (415) and malformed (400) bodies before parsing."""
+    """Refuse oversized (413), unsupported (415) and malformed (400) bodies before parsing.
+
+    An HTML form's POST (a page without JavaScript) is read as the same JSON body, and a
+    client that prefers `text/html` (that page's browser) gets every answer of a POST as a
+    Danish page with the same status instead of JSON.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            body = await _bounded_body(request)
-            content_type = request.headers.get("content-type")
-            if body and content_type and not _is_json(content_type):
-                raise ProblemError(
-                    415,
-                    "unsupported-media-type",
-                    "Unsupported media type",
-                    "Send the body as JSON (Content-Type: application/json).",
-                )
-            if body:
-                try:
-                    json.loads(body)
-                except ValueError as error:  # also UnicodeDecodeError: bytes that are no text
-                    raise ProblemError(
-                        400,
-                        "malformed-body",
-                        "Malformed body",
-                        f"The body is not valid JSON ({error}).",
-                    ) from error
-            return await handler(request)
+            html = request.method == "POST" and pages.prefers_html(request.headers.get("accept"))
+            ebook_id = request.path_params.get("ebook_id")
+            try:
+                response = await handler(await _json_request(request))
+            except ProblemError as error:
+                if not html:
+                    raise
+                page = pages.request_problem_page(error.code, error.headers.get("Retry-After"))
+                return _with_headers(pages.request_page(page, ebook_id, error.status), error)
+            except RequestValidationError:
+                if not html:
+                    raise
+                page = pages.request_problem_page("validation-error", None)
+                return pages.request_page(page, ebook_id, 422)
+            if html and response.status_code == 202:
+                return pages.request_page(pages.REQUEST_ACCEPTED, ebook_id, 202)
+            return response
 
         return checked
+
+
+def _with_headers(response: Response, error: ProblemError) -> Response:
+    for name, value in error.headers.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 class _LinkProblem(ProblemError):
@@ -128,10 +205,7 @@ def _page_for_problem(request: Request, error: ProblemError) -> Response:
         ebook_id = getattr(error, "ebook_id", None) or request.path_params.get("ebook_id")
         link = pages.request_again_link(ebook_id if isinstance(ebook_id, str) else None)
         page = pages.Page(page.title, page.paragraphs, link=link)
-    response = pages.page_response(page, error.status)
-    for name, value in error.headers.items():
-        response.headers.setdefault(name, value)
-    return response
+    return _with_headers(pages.page_response(page, error.status), error)
 
 
 class _LinkRoute(APIRoute):
@@ -164,6 +238,17 @@ class _LinkRoute(APIRoute):
             return response
 
         return answered
+
+
+_HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _with_pages(documented: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """Problem documents, or Danish pages for a client preferring HTML (a form's browser)."""
+    return {
+        status: {**entry, "content": {**entry["content"], **_HTML_CONTENT}}
+        for status, entry in documented.items()
+    }
 
 
 # A body without Content-Type is read as JSON (as `sam local generate-event` and simple HTTP
@@ -285,9 +370,15 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
     summary="Request the e-book: a download link is sent to the address",
     responses={
         202: {
-            "description": "Accepted: a link is on its way (also the answer to bot-filled forms)"
+            "description": "Accepted: a link is on its way (also the answer to bot-filled forms)",
+            "content": _HTML_CONTENT,
         },
-        **problem_responses(400, 404, 413, 415, 422, 429, 503),
+        **_with_pages(problem_responses(400, 404, 413, 415, 422, 429, 503)),
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {FORM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/RequestForm"}}}
+        }
     },
 )
 def request_ebook(
@@ -347,7 +438,6 @@ def request_ebook(
 
 # --- the links a mail carries --------------------------------------------------------------
 
-_HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
 _LINK_REFUSALS = {
     403: "Not a link we issued (or issued for another e-book or purpose)",
     404: "Unknown or unpublished e-book",
@@ -414,13 +504,18 @@ def _answer(request: Request, page: pages.Page, status: str) -> Response:
     },
 )
 def download_ebook(
-    ebook_id: str, token: Token, clock: Annotated[Clock, Depends(get_clock)]
-) -> RedirectResponse:
-    """Spend one use of the link and redirect to the PDF (saved as an attachment)."""
+    request: Request, ebook_id: str, token: Token, clock: Annotated[Clock, Depends(get_clock)]
+) -> Response:
+    """Spend one use of the link and redirect to the PDF (saved as an attachment).
+
+    A HEAD (link checkers, mail scanners) is told whether the link works, and spends nothing.
+    """
+    checked = _checked_id(ebook_id)
     try:
-        url = _redeeming(
-            lambda: downloads.authorize_download(_checked_id(ebook_id), token, clock=clock)
-        )
+        if is_head(request):
+            _redeeming(lambda: downloads.check_download(checked, token, clock=clock))
+            return Response(status_code=200, headers=LINK_HEADERS)
+        url = _redeeming(lambda: downloads.authorize_download(checked, token, clock=clock))
     except EbookNotFoundError as error:
         raise _not_found(ebook_id) from error
     return RedirectResponse(url, status_code=302, headers=LINK_HEADERS)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aws_lambda_powertools.logging import correlation_paths
 
 from newsdesk.api import fastpath
+from newsdesk.api.methods import HEAD_MARK
 from newsdesk.config import settings, validate_at_init
 from newsdesk.observability import logger
 
@@ -101,15 +102,20 @@ def as_get(event: dict[str, Any]) -> dict[str, Any] | None:
     """The GET event a HEAD request stands for; None for any other method.
 
     HTTP requires HEAD wherever GET works (RFC 9110, 9.3.2): CDNs, link checkers and
-    browsers' prefetch send it. It is answered as the GET, without the content.
+    browsers' prefetch send it. It is answered as the GET, without the content, and marked
+    (`HEAD_MARK`) so that a GET with an effect (a download link's use) does not have it.
     """
     context = event.get("requestContext")
     context = context if isinstance(context, dict) else {}
     http = context.get("http")
     if isinstance(http, dict) and http.get("method") == "HEAD":
-        return {**event, "requestContext": {**context, "http": {**http, "method": "GET"}}}
+        return {
+            **event,
+            "requestContext": {**context, "http": {**http, "method": "GET"}},
+            HEAD_MARK: True,
+        }
     if event.get("httpMethod") == "HEAD":
-        event = {**event, "httpMethod": "GET"}
+        event = {**event, "httpMethod": "GET", HEAD_MARK: True}
         if "httpMethod" in context:
             event["requestContext"] = {**context, "httpMethod": "GET"}
         return event

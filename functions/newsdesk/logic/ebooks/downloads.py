@@ -1,4 +1,5 @@
-"""Redeeming links: a download (spends one use), newsletter confirmation and withdrawal.
+"""Redeeming links: a download (spends one use; a HEAD only checks), newsletter confirmation
+and withdrawal.
 
 Confirmation and withdrawal are idempotent, and only their `confirm_*`/`withdraw_*`
 functions change anything: the `*_state` functions behind the pages a GET shows read only,
@@ -15,6 +16,7 @@ from urllib.parse import quote
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import ebook_requests as store
+from newsdesk.dal.codec import Item
 from newsdesk.dal.ebook_files import presigned_pdf_url
 from newsdesk.dal.ebooks import get_ebook_item
 from newsdesk.dal.secrets import token_secret
@@ -46,18 +48,34 @@ def content_disposition(title: str, fallback: str) -> str:
     )
 
 
-def authorize_download(ebook_id: str, token: str, *, clock: Clock = system_clock) -> str:
-    """The presigned URL of the e-book's PDF for a genuine link with uses left.
-
-    Raises EbookNotFoundError, InvalidTokenError, ExpiredTokenError or LinkUnavailableError.
-    """
+def _downloadable(ebook_id: str, token: str, now: datetime) -> tuple[Item, str]:
     ebook = get_ebook_item(ebook_id)
     if ebook is None or not ebook.get("pdf_key"):
         raise EbookNotFoundError(ebook_id)
-    claims = tokens.verify(
-        token_secret(), token, purpose="download", ebook_id=ebook_id, now=clock()
-    )
-    outcome, _ = store.use_link(claims.r)
+    claims = tokens.verify(token_secret(), token, purpose="download", ebook_id=ebook_id, now=now)
+    return ebook, claims.r
+
+
+def check_download(ebook_id: str, token: str, *, clock: Clock = system_clock) -> None:
+    """Whether the link would give the PDF now, changing nothing (a HEAD, a mail scanner).
+
+    Raises what `authorize_download` raises for the same link.
+    """
+    _, request_id = _downloadable(ebook_id, token, clock())
+    link = store.get_link(request_id)
+    if link is None:
+        raise LinkUnavailableError("missing")
+    if link.uses >= link.max_uses:
+        raise LinkUnavailableError("exhausted")
+
+
+def authorize_download(ebook_id: str, token: str, *, clock: Clock = system_clock) -> str:
+    """The presigned URL of the e-book's PDF for a genuine link with uses left; spends one.
+
+    Raises EbookNotFoundError, InvalidTokenError, ExpiredTokenError or LinkUnavailableError.
+    """
+    ebook, request_id = _downloadable(ebook_id, token, clock())
+    outcome, _ = store.use_link(request_id)
     if outcome != "ok":
         raise LinkUnavailableError(outcome)
     return presigned_pdf_url(

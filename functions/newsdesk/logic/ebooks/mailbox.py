@@ -12,8 +12,10 @@ import re
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-# RFC 5321's path limit; anything longer is not an address a mail server accepts.
+# RFC 5321's path and local-part limits; anything longer is not an address a mail server
+# accepts (email_validator checks the local part only in its strict mode).
 MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_LENGTH = 64
 # Quoted local parts and comments (RFC 5322) and RFC 2047 encoded words are legal in some
 # places and mean something else in others (an encoded word may carry CR/LF into a header).
 # No reader needs them, so they are refused before anything is stored or sent.
@@ -27,12 +29,14 @@ def _any_case(word: str) -> str:
 
 _SPECIAL_USE = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
 # What every address `normalize_email` accepts looks like, for the API document (ECMA-262
-# regex, also Python's): no refused character or `=?`, a dotted domain, and a top-level label that
+# regex, also Python's): no refused character or `=?`, at most 64 characters before the @, a
+# dotted domain, and a top-level label that
 # is not special-use (`.test`, `.local`, …), with the blanks `str.strip` removes around it.
 # `format: email` alone promises more than that.
 _BLANKS = r"[\t-\r\x1c-\x20]*"
 EMAIL_PATTERN = (
-    rf'^(?![\s\S]*=\?){_BLANKS}[^@\x00-\x20\x7f"()\\]+@(?:[^@\x00-\x20\x7f.]+\.)+'
+    rf'^(?![\s\S]*=\?){_BLANKS}[^@\x00-\x20\x7f"()\\]{{1,{MAX_LOCAL_LENGTH}}}@'
+    rf"(?:[^@\x00-\x20\x7f.]+\.)+"
     rf"(?!(?:{_SPECIAL_USE}){_BLANKS}$)[^@\x00-\x20\x7f.]+{_BLANKS}$"
 )
 
@@ -53,6 +57,10 @@ def normalize_email(raw: str) -> str:
         valid = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise ValueError(str(error)) from error
+    if len(valid.local_part) > MAX_LOCAL_LENGTH:
+        raise ValueError(
+            f"The part before the @-sign is longer than {MAX_LOCAL_LENGTH} characters."
+        )
     return valid.ascii_email or valid.normalized
 
 
