@@ -22,7 +22,6 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from newsdesk.config import settings as app_settings
-from newsdesk.dal import articles as store
 from newsdesk.dal import secrets
 from newsdesk.dal.clients import dynamodb
 from newsdesk.dal.codec import to_dynamo
@@ -61,8 +60,7 @@ def fuzzed_app(aws: dict[str, Any]) -> FastAPI:
     ]
     for article in articles:
         store_article(article)
-        meta = store.article_items(article, source_key=f"articles/{article.slug}.md")[0]
-        sync_labels(article.slug, meta)
+        sync_labels(article.slug)
         sync(article.slug)
     boto3.client("secretsmanager", region_name=REGION).put_secret_value(
         SecretId=app_settings().ebook_token_secret,

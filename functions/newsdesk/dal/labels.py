@@ -79,6 +79,17 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def article_meta(article_slug: str) -> Item | None:
+    """The article's META item as it is now (a consistent read), or None when it is gone."""
+    response = dynamodb().get_item(
+        TableName=_table(),
+        Key=_key(keys.article_pk(article_slug), keys.ARTICLE_SK),
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return from_dynamo(item) if item else None
+
+
 def memberships(article_slug: str) -> dict[tuple[Kind, str], LabelRef]:
     """The labels an article is counted under now (one consistent Query)."""
     request: dict[str, Any] = {

@@ -1,7 +1,8 @@
 """Labels function: DynamoDB stream batch (article META changes) → category/tag/author counts.
 
-A record's new image is the article as it now is (none for a REMOVE); `sync_labels` compares
-it with the stored memberships, so duplicates and retries change nothing. Failures are
+Each record only names the article; `sync_labels` reads the article's current META and
+compares it with the stored memberships, so duplicates, retries and late or out-of-order
+records change nothing (a record's images are a trigger, not the truth). Failures are
 reported per record, so the stream retries from the first failed one only.
 """
 
@@ -20,7 +21,6 @@ from pydantic import ValidationError
 
 from newsdesk.config import validate_at_init
 from newsdesk.dal import keys
-from newsdesk.dal.codec import from_dynamo
 from newsdesk.logic.labels import sync_labels
 from newsdesk.observability import logger
 
@@ -33,20 +33,18 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def record_handler(record: DynamoDBRecord) -> None:
     """Recount the labels of the article the record is about (other items are ignored)."""
-    change: dict[str, Any] = record.raw_event.get("dynamodb", {})
-    record_keys: dict[str, Any] = change.get("Keys", {})
+    record_keys: dict[str, Any] = record.raw_event.get("dynamodb", {}).get("Keys", {})
     pk = record_keys.get("PK", {}).get("S", "")
     sk = record_keys.get("SK", {}).get("S", "")
     if sk != keys.ARTICLE_SK or not pk.startswith(keys.ARTICLE_PREFIX):
         logger.warning("ignored record", extra={"pk": pk, "sk": sk})
         return
     slug = pk.removeprefix(keys.ARTICLE_PREFIX)
-    image = change.get("NewImage") if record.raw_event.get("eventName") != "REMOVE" else None
     try:
-        outcome = sync_labels(slug, from_dynamo(image) if image else None)
+        outcome = sync_labels(slug)
     except ValidationError as error:
         # Not an article the API could serve either; retrying cannot make it one.
-        logger.warning("unreadable article image", extra={"slug": slug, "error": str(error)})
+        logger.warning("unreadable article item", extra={"slug": slug, "error": str(error)})
         return
     logger.info(
         "label counts synced",

@@ -88,9 +88,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"reports": reports}
 
 
-def go_live(publisher: Publisher, payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """A go-live schedule fired; the report if the article went live (superseded: none)."""
-    report = publisher.go_live(str(payload["key"]), str(payload["sequencer"]))
+def go_live(publisher: Publisher, payload: Any) -> list[dict[str, Any]]:
+    """A go-live schedule fired; the report if the article went live (superseded: none).
+
+    A payload our schedules never send (no key or sequencer) is logged and dropped: no
+    attempt, retry or replay could apply it.
+    """
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("key"), str)
+        and isinstance(payload.get("sequencer"), str)
+    ):
+        logger.error("unreadable go-live skipped", extra={"payload": str(payload)[:2000]})
+        metrics.add_metric(name="GoLivesUnreadable", unit=MetricUnit.Count, value=1)
+        return []
+    report = publisher.go_live(payload["key"], payload["sequencer"])
     logger.info("go-live", extra={"payload": payload, "report": report})
     metrics.add_metric(
         name="GoLivesApplied" if report else "GoLivesSuperseded", unit=MetricUnit.Count, value=1

@@ -1,9 +1,9 @@
 """Keeping category, tag and author counts true while articles are published and removed.
 
-`sync_labels(slug, meta)` makes the labels an article is counted under those of `meta` (the
-article's META item as the stream's new image shows it; None once it is gone). It compares
-with what is stored rather than with the old image, so a duplicate, a retry or a lost record
-leaves the counts exact once the article's newest record is processed.
+`sync_labels(slug)` makes the labels an article is counted under those of its META item as it
+is *now* (read consistently; none once it is gone or not live), whatever stream record prompted
+it. A record's images are only a trigger: a duplicate, a retry, a late INSERT after a MODIFY or a
+REMOVE replayed before its INSERT all leave the counts of the article as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from newsdesk.dal import labels as store
 from newsdesk.dal.labels import LabelRef
 from newsdesk.labels import label_slug
+from newsdesk.liveness import is_live
 from newsdesk.models import Teaser
 
 
@@ -41,9 +42,10 @@ def labels_of(meta: Mapping[str, Any]) -> dict[tuple[store.Kind, str], LabelRef]
     return wanted
 
 
-def sync_labels(slug: str, meta: Mapping[str, Any] | None) -> LabelChange:
-    """Count `slug` under exactly the labels of `meta` (none when it is unpublished)."""
-    wanted = labels_of(meta) if meta is not None else {}
+def sync_labels(slug: str) -> LabelChange:
+    """Count `slug` under exactly the labels of its current META (none when it is not live)."""
+    meta = store.article_meta(slug)
+    wanted = labels_of(meta) if is_live(meta) and meta is not None else {}
     current = store.memberships(slug)
     added = sum(store.add(slug, ref) for key, ref in sorted(wanted.items()) if key not in current)
     removed = sum(
