@@ -44,6 +44,13 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         help="discard the snapshot in --state-dir and start from the template",
     )
     parser.add_argument(
+        "--autosave-interval",
+        type=float,
+        default=defaults.autosave_interval,
+        metavar="SECONDS",
+        help="save the snapshot this often while running, if anything changed (0: never)",
+    )
+    parser.add_argument(
         "--parameter",
         action="append",
         default=[],
@@ -62,6 +69,7 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         seed_dir=None if args.no_seed else args.seed_dir,
         parameters=parameters,
         fresh=args.fresh,
+        autosave_interval=args.autosave_interval,
     )
 
 

@@ -179,8 +179,16 @@ class BucketWatcher:
 
     def scan(self) -> None:
         """One pass: list, diff, dispatch."""
-        for change in diff_listing(self.seen, *self._listing()):
-            self._dispatch(change)
+        listing = self._listing()
+        with self._lock:  # `handled` sees each new change as both seen and in hand, or neither
+            deliveries = []
+            for change in diff_listing(self.seen, *listing):
+                targets = [t for t in self.targets if t[0].wants(change.event_name, change.key)]
+                if targets:
+                    self._in_hand[change] = self._in_hand.get(change, 0) + len(targets)
+                deliveries.append((change, targets))
+        for change, targets in deliveries:
+            self._dispatch(change, targets)
         self.scans += 1
 
     def _listing(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -192,22 +200,19 @@ class BucketWatcher:
             markers.extend(listed_markers)
         return versions, markers
 
-    def _dispatch(self, change: Change) -> None:
+    def _dispatch(self, change: Change, targets: list[tuple[S3Trigger, Deliver]]) -> None:
         sequencer = self.sequencer.next()
-        for trigger, deliver in self.targets:
-            if trigger.wants(change.event_name, change.key):
-                record = s3_record(
-                    change,
-                    bucket=self.bucket,
-                    region=self.region,
-                    sequencer=sequencer,
-                    configuration_id=trigger.name,
-                )
-                self.dispatched += 1
-                with self._lock:
-                    self._in_hand[change] = self._in_hand.get(change, 0) + 1
-                deliver(
-                    {"Records": [record]},
-                    f"s3 {change.event_name} {change.key}",
-                    lambda change=change: self._done(change),  # type: ignore[misc]
-                )
+        for trigger, deliver in targets:
+            record = s3_record(
+                change,
+                bucket=self.bucket,
+                region=self.region,
+                sequencer=sequencer,
+                configuration_id=trigger.name,
+            )
+            self.dispatched += 1
+            deliver(
+                {"Records": [record]},
+                f"s3 {change.event_name} {change.key}",
+                lambda change=change: self._done(change),  # type: ignore[misc]
+            )

@@ -6,10 +6,12 @@ snapshot holds moto's DynamoDB, S3 and EventBridge Scheduler stores for the stac
 and region (pickled: moto's models are plain objects), so articles scheduled to go live
 before a restart still go live after it (a schedule that came due meanwhile fires on the
 first poll), and the values of the secrets the stack created, so e-mailed links stay valid.
-It is written atomically when the stack is ready and again when
-it stops, and set aside (`snapshot.discarded.pickle`) when the template's stored resources
-(tables, buckets, schedule groups, secrets), its parameters or moto changed since (`make run
-FRESH=1` discards it by hand). It is a local developer file: never load one you did not make.
+It is written atomically (a temporary file, synced, then renamed over the old one) when the
+stack is ready, every few minutes while it runs if anything changed (`state_signal`), and
+again when it stops, and set aside (`snapshot.discarded.pickle`) when the template's stored
+resources (tables, buckets, schedule groups, secrets), its parameters or moto changed since
+(`make run FRESH=1` discards it by hand). It is a local developer file: never load one you
+did not make.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -86,6 +89,37 @@ class Restored:
     in_hand: InHand
 
 
+def state_signal(region: str) -> tuple[Any, ...]:
+    """A small summary of moto's stored state that changes whenever it does; call under moto's
+    lock. Comparing two costs no copy of any item or body, so an idle stack can ask often.
+
+    Tables with a stream: the stream's label and end (every write appends a record; trimming
+    read records keeps the end); tables without one: a digest of their items. Buckets: how
+    many versions and delete markers, and the newest change. Schedules: name and last change.
+    """
+    tables = []
+    for name, table in dynamodb_backends[ACCOUNT_ID][region].tables.items():
+        shard = table.stream_shard
+        if shard is not None:
+            end = shard.starting_sequence_number + len(shard.items)
+            tables.append((name, table.latest_stream_label, end))
+        else:
+            digest = hashlib.sha256(pickle.dumps(table.items, protocol=pickle.HIGHEST_PROTOCOL))
+            tables.append((name, None, digest.hexdigest()))
+    buckets = []
+    for name, bucket in s3_backends[ACCOUNT_ID]["aws"].buckets.items():
+        versions = [key for _, history in bucket.keys.iterlists() for key in history]
+        newest = max((key.last_modified for key in versions), default=None)
+        buckets.append((name, len(versions), newest))
+    scheduler = scheduler_backends[ACCOUNT_ID][region]
+    schedules = frozenset(
+        (group.name, schedule.name, schedule.last_modified_date)
+        for group in scheduler.schedule_groups.values()
+        for schedule in group.schedules.values()
+    )
+    return tuple(sorted(tables)), tuple(sorted(buckets)), schedules
+
+
 def save(
     path: Path,
     lock: AbstractContextManager[Any],
@@ -93,9 +127,19 @@ def save(
     print_: str,
     secrets: dict[str, str],
     in_hand: InHand | None = None,
-) -> None:
-    """Write the snapshot (under moto's lock, so no request is half applied)."""
+    unless: object = None,
+) -> object | None:
+    """Write the snapshot (pickled under moto's lock, so no request is half applied); what it
+    holds as a comparable signal, or None, writing nothing, when that equals `unless`.
+
+    Take `in_hand` before calling: moto's state is read after it, so a trigger that moves on
+    in between has its work delivered again after a restore, never lost.
+    """
+    in_hand = in_hand or InHand()
     with lock:
+        signal = (state_signal(region), in_hand)
+        if unless is not None and signal == unless:
+            return None
         data = pickle.dumps(
             {
                 "fingerprint": print_,
@@ -103,13 +147,28 @@ def save(
                 "s3": s3_backends[ACCOUNT_ID]["aws"],
                 "scheduler": scheduler_backends[ACCOUNT_ID][region],
                 "secrets": secrets,
-                "in_hand": in_hand or InHand(),
+                "in_hand": in_hand,
             },
             protocol=pickle.HIGHEST_PROTOCOL,
         )
     partial = path.with_suffix(".tmp")
-    partial.write_bytes(data)
-    partial.replace(path)
+    try:
+        with partial.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())  # a power cut must not leave a renamed, empty file
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return signal
+
+
+def current(lock: AbstractContextManager[Any], region: str, in_hand: InHand) -> object:
+    """What `save` would return now, without writing (a restored stack's file already holds
+    it)."""
+    with lock:
+        return (state_signal(region), in_hand)
 
 
 def restore(path: Path, region: str, print_: str) -> Restored | None:

@@ -73,6 +73,9 @@ EMULATED = frozenset(
 )
 # How long stopping may wait for work in hand before leaving it (one Ctrl-C ends it all).
 STOP_GRACE = 1.0
+# While the stack runs, the snapshot is saved this often if anything changed since the last
+# save: a crash, kill -9 or power cut loses at most this much work (seconds).
+AUTOSAVE_INTERVAL = 120.0
 
 
 @dataclass
@@ -91,6 +94,7 @@ class StackConfig:
     poll_interval: float = 0.3
     seed_timeout: float = 300.0
     fresh: bool = False
+    autosave_interval: float = AUTOSAVE_INTERVAL
 
 
 def seed_files(seed_dir: Path) -> list[tuple[str, Path]]:
@@ -224,6 +228,11 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
+        # One save at a time; `_saved` is what the file holds (None: unknown, save anyway).
+        self._save_lock = threading.Lock()
+        self._saved: object = None
+        self._autosave_stop = threading.Event()
+        self._autosave_thread: threading.Thread | None = None
         self._state_lock: IO[str] | None = None
         self._fingerprint = snapshot.fingerprint(
             config.template_path, dict(config.parameters), config.region
@@ -302,25 +311,62 @@ class LocalStack:
         self.info = self._describe(seeded)
         self.api.ready.set()
         self._write_state()
-        if not self.restored:
+        if self.restored:  # the file holds this state already: no need to write it again
+            self._saved = snapshot.current(
+                self.moto.lock, self.config.region, self._triggers_in_hand()
+            )
+        else:
             self.save_snapshot()
+        if self.config.autosave_interval > 0:
+            self._autosave_thread = threading.Thread(
+                target=self._autosave, name="autosave", daemon=True
+            )
+            self._autosave_thread.start()
         return self.info
 
-    def save_snapshot(self) -> None:
-        """Keep the tables and buckets for the next start (failures only cost a slower start)."""
+    def save_snapshot(self, *, if_changed: bool = False) -> bool:
+        """Keep the tables, buckets and triggers' positions for the next start; whether it
+        wrote. `if_changed` (the periodic save): only if they changed since the last save,
+        and never once stopping began (the stop's own save is the last word).
+
+        A failure is logged and leaves the file as the last save wrote it.
+        """
         if self.moto is None:
-            return
-        try:
-            snapshot.save(
-                self.snapshot_file,
-                self.moto.lock,
-                self.config.region,
-                self._fingerprint,
-                self.secrets,
-                self._triggers_in_hand(),
-            )
-        except Exception:
-            log.exception("saving %s failed; the next start will be fresh", self.snapshot_file)
+            return False
+        with self._save_lock:
+            if if_changed and self._autosave_stop.is_set():
+                return False
+            started = time.monotonic()
+            try:
+                saved = snapshot.save(
+                    self.snapshot_file,
+                    self.moto.lock,
+                    self.config.region,
+                    self._fingerprint,
+                    self.secrets,
+                    self._triggers_in_hand(),
+                    unless=self._saved if if_changed else None,
+                )
+            except Exception:
+                log.exception("saving %s failed; it keeps its last save", self.snapshot_file)
+                return False
+            if saved is None:
+                return False
+            self._saved = saved
+            if if_changed:
+                log.info(
+                    "saved %s (%.1f MB, %.2f s)",
+                    self.snapshot_file,
+                    self.snapshot_file.stat().st_size / 1e6,
+                    time.monotonic() - started,
+                )
+            return True
+
+    def _autosave(self) -> None:
+        """Save every `autosave_interval` seconds if anything changed; an idle stack writes
+        nothing (comparing costs a pass over moto's keys, no copy)."""
+        while not self._autosave_stop.wait(self.config.autosave_interval):
+            self.save_snapshot(if_changed=True)
 
     def _triggers_in_hand(self) -> snapshot.InHand:
         """Where each stream reader and bucket watcher is, counting what it has in hand as not
@@ -714,6 +760,7 @@ class LocalStack:
         """
         if self._state_lock is None:
             return
+        self._autosave_stop.set()
         self.state_file.unlink(missing_ok=True)
         if self.api is not None:
             self.api.ready.clear()
@@ -730,7 +777,9 @@ class LocalStack:
         if self.busy():
             log.warning("stopping with events in hand: they are not handled")
         if self.moto is not None and self.info:
-            self.save_snapshot()
+            self.save_snapshot()  # waits for a periodic save in progress
+        if self._autosave_thread is not None:
+            self._autosave_thread.join(timeout=STOP_GRACE)
         for function in self.functions:
             function.shutdown(wait=False)
         if self.moto is not None:

@@ -213,6 +213,9 @@ class StreamPoller:
         self._busy = False
         self._batch: list[dict[str, Any]] = []
         self._shards: dict[tuple[str, str], _Shard] = {}
+        # Held while records move (stream → buffer → batch), so that `unhandled_from`, asked
+        # from another thread by a periodic save, never misses records between two places.
+        self._hand = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{function.spec.logical_id}", daemon=True
@@ -227,11 +230,12 @@ class StreamPoller:
         """(stream label, first sequence number not yet handled): the batch in hand and the
         buffered records count as unhandled, so a snapshot taken now resumes before them."""
         source = self.source
-        if not isinstance(source, MotoStreamSource) or source.label is None:
-            return None
-        in_hand = [*self._batch, *(r for s in list(self._shards.values()) for r in s.buffer)]
-        numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in in_hand]
-        return source.label, min(numbers, default=source.next)
+        with self._hand:
+            if not isinstance(source, MotoStreamSource) or source.label is None:
+                return None
+            in_hand = [*self._batch, *(r for s in self._shards.values() for r in s.buffer)]
+            numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in in_hand]
+            return source.label, min(numbers, default=source.next)
 
     def start(self) -> None:
         """Take the starting position now (so LATEST means 'from now'), then poll."""
@@ -256,21 +260,25 @@ class StreamPoller:
     def poll(self) -> None:
         """Read what is new, then the batches that are due (older streams' first)."""
         assert self.source is not None
-        shard_id, stream_arn, raws = self.source.read(1000)
-        if raws:
-            shard = self._shards.setdefault((stream_arn, shard_id), _Shard(shard_id, stream_arn))
-            for raw in raws:
-                record = lambda_record(raw, stream_arn, self.region)
-                if not self.trigger.accepts(record):
-                    self.filtered_out += 1
-                    continue
-                if not shard.buffer:
-                    shard.first_buffered = time.monotonic()
-                shard.buffer.append(record)
+        with self._hand:
+            shard_id, stream_arn, raws = self.source.read(1000)
+            if raws:
+                shard = self._shards.setdefault(
+                    (stream_arn, shard_id), _Shard(shard_id, stream_arn)
+                )
+                for raw in raws:
+                    record = lambda_record(raw, stream_arn, self.region)
+                    if not self.trigger.accepts(record):
+                        self.filtered_out += 1
+                        continue
+                    if not shard.buffer:
+                        shard.first_buffered = time.monotonic()
+                    shard.buffer.append(record)
         for key, shard in list(self._shards.items()):
             self._flush(shard)
             if not shard.buffer:
-                del self._shards[key]
+                with self._hand:
+                    del self._shards[key]
 
     def _flush(self, shard: _Shard) -> None:
         size = self.trigger.batch_size
@@ -279,8 +287,9 @@ class StreamPoller:
             or time.monotonic() - shard.first_buffered >= self.trigger.batching_window
         ):
             self._busy = True
-            batch, shard.buffer = shard.buffer[:size], shard.buffer[size:]
-            self._batch = batch
+            with self._hand:
+                batch, shard.buffer = shard.buffer[:size], shard.buffer[size:]
+                self._batch = batch
             shard.first_buffered = time.monotonic()
             self.dispatched += 1
             try:
