@@ -32,7 +32,7 @@ from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
 from newsdesk.api.client_ip import client_ip
 from newsdesk.api.methods import is_head
-from newsdesk.api.problems import ProblemError, problem_responses
+from newsdesk.api.problems import ProblemError, overload_problem, problem_responses
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebooks as registry
@@ -178,6 +178,12 @@ class _CheckedBodyRoute(APIRoute):
                     raise
                 page = pages.request_problem_page("validation-error", None)
                 return pages.request_page(page, ebook_id, 422)
+            except Exception as error:
+                busy = overload_problem(error) if html else None
+                if busy is None:
+                    raise
+                page = pages.request_problem_page(busy.code, None)
+                return _with_headers(pages.request_page(page, ebook_id, busy.status), busy)
             if html and response.status_code == 202:
                 return pages.request_page(pages.REQUEST_ACCEPTED, ebook_id, 202)
             return response
@@ -233,6 +239,11 @@ class _LinkRoute(APIRoute):
                     raise
                 invalid = ProblemError(422, "validation-error", "Invalid request")
                 return _page_for_problem(request, invalid)
+            except Exception as error:
+                busy = overload_problem(error) if html else None
+                if busy is None:
+                    raise
+                return _page_for_problem(request, busy)
             for name, value in LINK_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response
