@@ -455,6 +455,7 @@ _LINK_REFUSALS = {
     410: "Link expired, used up, its request erased, or its consent withdrawn",
     413: "Payload too large",
     422: "Token missing or over 512 characters",
+    503: "Busy: AWS throttled a call; retry after Retry-After seconds",
 }
 
 
@@ -511,7 +512,7 @@ def _answer(request: Request, page: pages.Page, status: str) -> Response:
                 "Cache-Control": {"schema": {"type": "string", "enum": ["no-store"]}},
             },
         },
-        **_link_responses(403, 404, 410, 413, 422),
+        **_link_responses(403, 404, 410, 413, 422, 503),
     },
 )
 def download_ebook(
@@ -539,7 +540,7 @@ def download_ebook(
     summary="The confirmation link from the e-mail: shows a page with one button (changes nothing)",
     responses={
         **_page_ok("`pending` (the page asks to confirm) or `confirmed` already"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def confirmation_page(
@@ -559,7 +560,7 @@ def confirmation_page(
     summary="Confirm the newsletter subscription (double opt-in; the page's button posts here)",
     responses={
         **_page_ok("Confirmed; repeating it changes nothing"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def confirm_newsletter(
@@ -578,7 +579,7 @@ def confirm_newsletter(
     summary="The withdrawal link from the e-mail: shows a page with one button (changes nothing)",
     responses={
         **_page_ok("The consent the link would withdraw; `withdrawn`: none on file"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def withdrawal_page(
@@ -597,7 +598,7 @@ def withdrawal_page(
     summary="Withdraw newsletter consent (the page's button; RFC 8058 one-click unsubscribe)",
     responses={
         **_page_ok("Withdrawn: the consent record is deleted; repeating it changes nothing"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def withdraw_newsletter(
