@@ -1,17 +1,20 @@
 """E-book routes: the registry, requests for a download link, and the links a mail carries.
 
 Refusals (problem+json, never cached):
-- 400 a body that is not JSON; 404 unknown e-book; 413 body over `MAX_BODY_BYTES`;
-  415 a body declared as not JSON; 422 invalid body or query;
+- 400 a body that is not JSON (or form data); 404 unknown e-book; 413 body over
+  `MAX_BODY_BYTES`; 415 a body declared as neither JSON nor an HTML form; 422 invalid body
+  or query;
 - 429 the per-client limit, with `Retry-After` in seconds;
 - 403 a token we did not sign (or signed for another e-book or purpose);
 - 410 a genuine link that expired, has no uses left, whose reader was erased, or whose
   newsletter consent was withdrawn;
-- 503 the mail service did not take the message (the request may be retried).
+- 503 the mail service did not take the message, or AWS throttled a call (both with
+  `Retry-After`; the request may be retried).
 A filled honeypot (`website`), a repeat within a minute and a mailbox over its limit all
-answer exactly like success; nothing more is stored or sent. The links a person opens from
-a mail (download, confirm, withdraw) answer Danish pages to browsers (`ebook_pages`); only
-their POSTs change anything.
+answer exactly like success; nothing more is stored or sent. The request form's POST and the
+links a person opens from a mail (download, confirm, withdraw) answer Danish pages to
+browsers (`ebook_pages`). A download link's GET spends one of its uses (its HEAD only
+checks it); the newsletter links' GETs show a page, and only their POSTs change anything.
 """
 
 from __future__ import annotations
