@@ -35,7 +35,12 @@ from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
 from newsdesk.api.client_ip import client_ip
 from newsdesk.api.methods import is_head
-from newsdesk.api.problems import ProblemError, overload_problem, problem_responses
+from newsdesk.api.problems import (
+    OVERLOAD_DESCRIPTION,
+    ProblemError,
+    overload_problem,
+    problem_responses,
+)
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebooks as registry
@@ -458,7 +463,7 @@ _LINK_REFUSALS = {
     410: "Link expired, used up, its request erased, or its consent withdrawn",
     413: "Payload too large",
     422: "Token missing or over 512 characters",
-    503: "Busy: AWS throttled a call; retry after Retry-After seconds",
+    503: OVERLOAD_DESCRIPTION,
 }
 
 
