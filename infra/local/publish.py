@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.state.exists():
         print(
-            f"no local stack: {args.state} is missing (start one with `make run`)", file=sys.stderr
+            f"ingen lokal stak: {args.state} findes ikke (start en med `make run`)", file=sys.stderr
         )
         return 2
     stack = json.loads(args.state.read_text(encoding="utf-8"))
@@ -85,19 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     previous = _report_version(s3, bucket, report_of(key))
     if args.delete:
         s3.delete_object(Bucket=bucket, Key=key)
-        print(f"deleted s3://{bucket}/{key}")
+        print(f"slettet: s3://{bucket}/{key}")
     else:
         body = args.file.read_bytes()
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type(args.file))
-        print(f"uploaded {args.file} → s3://{bucket}/{key}")
+        print(f"uploadet: {args.file} → s3://{bucket}/{key}")
     report = wait_for_report(s3, bucket, key, previous, args.timeout)
     if report is None:
-        print(f"no report within {args.timeout:.0f} s: is the publisher running?", file=sys.stderr)
+        print(
+            f"ingen rapport inden for {args.timeout:.0f} s: kører den lokale stak?", file=sys.stderr
+        )
         return 2
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if report.get("status") == "published" and report.get("slug"):
         folder = "ebooks" if key.startswith("ebooks/") else "articles"
-        print(f"live: {stack['api_url']}/{folder}/{report['slug']}")
+        print(f"online: {stack['api_url']}/{folder}/{report['slug']}")
     return exit_status(report)
 
 

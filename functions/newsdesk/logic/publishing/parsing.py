@@ -301,7 +301,8 @@ def load_article_mapping(key: str, data: bytes) -> dict[str, Any]:
     _, extension = split_key(key)
     if extension not in ARTICLE_EXTENSIONS:
         raise refuse(
-            "file", "En artikel skal være en Markdown-fil (.md) eller en JSON-fil (.json)."
+            "file",
+            "En artikel skal være en Markdown-fil (.md eller .markdown) eller en JSON-fil (.json).",
         )
     text = decode_text(data)
     if extension == ".json":
