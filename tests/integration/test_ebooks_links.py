@@ -88,6 +88,7 @@ def page_of(response: Any, status: int) -> _Page:
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"  # docs/api.md: never framed
     parsed = _Page()
     parsed.feed(response.text)
     assert parsed.lang == "da"
