@@ -188,3 +188,16 @@ def test_a_throttled_reader_in_a_browser_gets_a_danish_page(
     assert int(headers["retry-after"]) > 0
     assert '<html lang="da">' in page
     assert "<h1>Der er travlt lige nu</h1>" in page
+
+
+def test_a_throttled_link_still_keeps_its_token_out_of_referrers(published: None) -> None:
+    """Every answer of a mailed link carries no-referrer (docs/api.md), the 503 for programs too."""
+    dynamodb().meta.events.register_first("before-send.dynamodb", Throttle("ThrottlingException"))
+
+    response = api.handler(_event("GET", "/ebooks/ballerup-shopping/download?token=abc"), Context())
+
+    headers = {name.lower(): value for name, value in response["headers"].items()}
+    assert response["statusCode"] == 503
+    assert headers["content-type"] == "application/problem+json"
+    assert (headers["referrer-policy"], headers["cache-control"]) == ("no-referrer", "no-store")
+    assert int(headers["retry-after"]) > 0

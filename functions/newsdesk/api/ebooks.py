@@ -248,10 +248,13 @@ class _LinkRoute(APIRoute):
                 invalid = ProblemError(422, "validation-error", "Invalid request")
                 return _page_for_problem(request, invalid)
             except Exception as error:
-                busy = overload_problem(error) if html else None
+                busy = overload_problem(error)
                 if busy is None:
                     raise
-                return _page_for_problem(request, busy)
+                if html:
+                    return _page_for_problem(request, busy)
+                busy.headers = {**LINK_HEADERS, **busy.headers}
+                raise busy from error
             for name, value in LINK_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response
