@@ -93,6 +93,12 @@ async def _bounded_body(request: Request) -> bytes:
 
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# A page's form may carry more fields than the request (a named submit button): ignored.
+_FORM_SCHEMA = {
+    **ebook_requests.RequestForm.model_json_schema(),
+    "title": "RequestFormFields",
+    "additionalProperties": True,
+}
 # What an HTML checkbox (`value` omitted: "on") or a hidden field may send for `newsletter`.
 _CHECKED = frozenset({"on", "true", "1", "yes", "ja"})
 _UNCHECKED = frozenset({"", "off", "false", "0", "no", "nej"})
@@ -106,7 +112,8 @@ def _form_as_json(body: bytes) -> bytes:
     """An HTML form's fields (a page without JavaScript posts them) as the JSON body.
 
     The last value of a repeated field wins (a hidden "false" before a checkbox); `newsletter`
-    is read as a checkbox; anything else is left for the model to accept or refuse.
+    is read as a checkbox. Fields the request does not have (a named submit button, a page's
+    own hidden fields) are left out: a page's form carries more than the request.
     """
     try:
         text = body.decode("utf-8")
@@ -114,7 +121,10 @@ def _form_as_json(body: bytes) -> bytes:
         raise ProblemError(
             400, "malformed-body", "Malformed body", f"The body is not valid form data ({error})."
         ) from error
-    fields: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+    known = ebook_requests.RequestForm.model_fields
+    fields: dict[str, Any] = {
+        name: value for name, value in parse_qsl(text, keep_blank_values=True) if name in known
+    }
     wish = fields.get("newsletter")
     if isinstance(wish, str) and wish.strip().lower() in _CHECKED | _UNCHECKED:
         fields["newsletter"] = wish.strip().lower() in _CHECKED
@@ -397,11 +407,7 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
         },
         **_with_pages(problem_responses(400, 404, 413, 415, 422, 429, 503)),
     },
-    openapi_extra={
-        "requestBody": {
-            "content": {FORM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/RequestForm"}}}
-        }
-    },
+    openapi_extra={"requestBody": {"content": {FORM_MEDIA_TYPE: {"schema": _FORM_SCHEMA}}}},
 )
 def request_ebook(
     request: Request,
