@@ -152,3 +152,52 @@ def test_every_operation_documents_the_503() -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert "503" in operation["responses"], (method, path)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "body"),
+    [
+        ("POST", "/ebooks/ballerup-shopping/requests", "email=laeser%40example.dk"),  # the form
+        ("GET", "/ebooks/ballerup-shopping/download?token=abc", None),  # the mailed link
+    ],
+)
+def test_a_throttled_reader_in_a_browser_gets_a_danish_page(
+    published: None, method: str, target: str, body: str | None
+) -> None:
+    """A person's browser gets the 503 as a Danish page (with Retry-After), not English JSON."""
+    dynamodb().meta.events.register_first(
+        "before-send.dynamodb", Throttle("ProvisionedThroughputExceededException")
+    )
+    event = _event(method, target)
+    event["headers"]["accept"] = BROWSER
+    if body is not None:
+        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+        event["body"], event["isBase64Encoded"] = body, False
+
+    response = api.handler(event, Context())
+
+    headers = {name.lower(): value for name, value in response["headers"].items()}
+    text = base64.b64decode(response["body"]) if response.get("isBase64Encoded") else None
+    page = (text or response["body"].encode()).decode()
+    assert response["statusCode"] == 503, page
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["cache-control"] == "no-store"
+    assert int(headers["retry-after"]) > 0
+    assert '<html lang="da">' in page
+    assert "<h1>Der er travlt lige nu</h1>" in page
+
+
+def test_a_throttled_link_still_keeps_its_token_out_of_referrers(published: None) -> None:
+    """Every answer of a mailed link carries no-referrer (docs/api.md), the 503 for programs too."""
+    dynamodb().meta.events.register_first("before-send.dynamodb", Throttle("ThrottlingException"))
+
+    response = api.handler(_event("GET", "/ebooks/ballerup-shopping/download?token=abc"), Context())
+
+    headers = {name.lower(): value for name, value in response["headers"].items()}
+    assert response["statusCode"] == 503
+    assert headers["content-type"] == "application/problem+json"
+    assert (headers["referrer-policy"], headers["cache-control"]) == ("no-referrer", "no-store")
+    assert int(headers["retry-after"]) > 0

@@ -726,7 +726,7 @@ def test_openapi_documents_every_status(client: TestClient) -> None:
     for path, method in documented:
         if path.startswith("/newsletter") or path.endswith("/download"):
             responses = paths[path][method]["responses"]
-            for status in ("403", "410", "422"):  # pages for people, problems for programs
+            for status in ("403", "410", "422", "503"):  # pages for people, problems for programs
                 assert set(responses[status]["content"]) == {
                     "application/problem+json",
                     "text/html",

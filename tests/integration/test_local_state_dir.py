@@ -50,7 +50,11 @@ def test_the_lock_goes_with_the_process_however_it_ends(tmp_path: Path) -> None:
         f"LocalStack(StackConfig(state_dir=Path({str(tmp_path)!r}), seed_dir=None))"
         ".lock_state_dir(); os._exit(9)"
     )
-    subprocess.run([sys.executable, "-c", script], cwd=REPO, check=False)
+    killed = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, check=False, capture_output=True, text=True
+    )
+    assert killed.returncode == 9, killed.stderr[-2000:]  # it held the lock when it ended
+    assert (tmp_path / "stack.lock").read_text(encoding="utf-8").strip().isdigit()
     stack = _stack(tmp_path)
     stack.lock_state_dir()
     stack.stop()

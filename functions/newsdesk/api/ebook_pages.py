@@ -176,6 +176,11 @@ PROBLEM_PAGES: dict[str, Page] = {
     "ebook-not-found": Page(
         "E-bogen findes ikke", ("Denne e-bog er ikke længere tilgængelig hos os.",)
     ),
+    # AWS throttling (`overload_problem`): the same link is worth trying again in a moment.
+    "service-unavailable": Page(
+        "Der er travlt lige nu",
+        ("Siden kunne ikke vises lige nu. Prøv linket igen om et øjeblik.",),
+    ),
 }
 GENERIC_PROBLEM = Page(
     "Noget gik galt", ("Siden kunne ikke vises. Prøv igen om lidt, eller bestil e-bogen igen.",)
@@ -244,6 +249,10 @@ _REQUEST_PROBLEMS: dict[str, Page] = {
     "mail-unavailable": Page(
         "E-mailen kunne ikke sendes",
         ("Vi kunne ikke sende e-mailen lige nu. Prøv igen om et minut.",),
+    ),
+    "service-unavailable": Page(
+        "Der er travlt lige nu",
+        ("Vi kunne ikke tage imod bestillingen lige nu. Prøv igen om et øjeblik.",),
     ),
 }
 _REQUEST_FAILED = Page(

@@ -1,17 +1,20 @@
 """E-book routes: the registry, requests for a download link, and the links a mail carries.
 
 Refusals (problem+json, never cached):
-- 400 a body that is not JSON; 404 unknown e-book; 413 body over `MAX_BODY_BYTES`;
-  415 a body declared as not JSON; 422 invalid body or query;
+- 400 a body that is not JSON (or form data); 404 unknown e-book; 413 body over
+  `MAX_BODY_BYTES`; 415 a body declared as neither JSON nor an HTML form; 422 invalid body
+  or query;
 - 429 the per-client limit, with `Retry-After` in seconds;
 - 403 a token we did not sign (or signed for another e-book or purpose);
 - 410 a genuine link that expired, has no uses left, whose reader was erased, or whose
   newsletter consent was withdrawn;
-- 503 the mail service did not take the message (the request may be retried).
+- 503 the mail service did not take the message, or AWS throttled a call (both with
+  `Retry-After`; the request may be retried).
 A filled honeypot (`website`), a repeat within a minute and a mailbox over its limit all
-answer exactly like success; nothing more is stored or sent. The links a person opens from
-a mail (download, confirm, withdraw) answer Danish pages to browsers (`ebook_pages`); only
-their POSTs change anything.
+answer exactly like success; nothing more is stored or sent. The request form's POST and the
+links a person opens from a mail (download, confirm, withdraw) answer Danish pages to
+browsers (`ebook_pages`). A download link's GET spends one of its uses (its HEAD only
+checks it); the newsletter links' GETs show a page, and only their POSTs change anything.
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ from newsdesk.api import ebook_pages as pages
 from newsdesk.api.caching import cached_json
 from newsdesk.api.client_ip import client_ip
 from newsdesk.api.methods import is_head
-from newsdesk.api.problems import ProblemError, problem_responses
+from newsdesk.api.problems import (
+    OVERLOAD_DESCRIPTION,
+    ProblemError,
+    overload_problem,
+    problem_responses,
+)
 from newsdesk.clock import Clock, system_clock
 from newsdesk.config import settings
 from newsdesk.dal import ebooks as registry
@@ -85,6 +93,12 @@ async def _bounded_body(request: Request) -> bytes:
 
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# A page's form may carry more fields than the request (a named submit button): ignored.
+_FORM_SCHEMA = {
+    **ebook_requests.RequestForm.model_json_schema(),
+    "title": "RequestFormFields",
+    "additionalProperties": True,
+}
 # What an HTML checkbox (`value` omitted: "on") or a hidden field may send for `newsletter`.
 _CHECKED = frozenset({"on", "true", "1", "yes", "ja"})
 _UNCHECKED = frozenset({"", "off", "false", "0", "no", "nej"})
@@ -98,7 +112,8 @@ def _form_as_json(body: bytes) -> bytes:
     """An HTML form's fields (a page without JavaScript posts them) as the JSON body.
 
     The last value of a repeated field wins (a hidden "false" before a checkbox); `newsletter`
-    is read as a checkbox; anything else is left for the model to accept or refuse.
+    is read as a checkbox. Fields the request does not have (a named submit button, a page's
+    own hidden fields) are left out: a page's form carries more than the request.
     """
     try:
         text = body.decode("utf-8")
@@ -106,7 +121,10 @@ def _form_as_json(body: bytes) -> bytes:
         raise ProblemError(
             400, "malformed-body", "Malformed body", f"The body is not valid form data ({error})."
         ) from error
-    fields: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+    known = ebook_requests.RequestForm.model_fields
+    fields: dict[str, Any] = {
+        name: value for name, value in parse_qsl(text, keep_blank_values=True) if name in known
+    }
     wish = fields.get("newsletter")
     if isinstance(wish, str) and wish.strip().lower() in _CHECKED | _UNCHECKED:
         fields["newsletter"] = wish.strip().lower() in _CHECKED
@@ -178,6 +196,12 @@ class _CheckedBodyRoute(APIRoute):
                     raise
                 page = pages.request_problem_page("validation-error", None)
                 return pages.request_page(page, ebook_id, 422)
+            except Exception as error:
+                busy = overload_problem(error) if html else None
+                if busy is None:
+                    raise
+                page = pages.request_problem_page(busy.code, None)
+                return _with_headers(pages.request_page(page, ebook_id, busy.status), busy)
             if html and response.status_code == 202:
                 return pages.request_page(pages.REQUEST_ACCEPTED, ebook_id, 202)
             return response
@@ -233,6 +257,14 @@ class _LinkRoute(APIRoute):
                     raise
                 invalid = ProblemError(422, "validation-error", "Invalid request")
                 return _page_for_problem(request, invalid)
+            except Exception as error:
+                busy = overload_problem(error)
+                if busy is None:
+                    raise
+                if html:
+                    return _page_for_problem(request, busy)
+                busy.headers = {**LINK_HEADERS, **busy.headers}
+                raise busy from error
             for name, value in LINK_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response
@@ -375,11 +407,7 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
         },
         **_with_pages(problem_responses(400, 404, 413, 415, 422, 429, 503)),
     },
-    openapi_extra={
-        "requestBody": {
-            "content": {FORM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/RequestForm"}}}
-        }
-    },
+    openapi_extra={"requestBody": {"content": {FORM_MEDIA_TYPE: {"schema": _FORM_SCHEMA}}}},
 )
 def request_ebook(
     request: Request,
@@ -444,6 +472,7 @@ _LINK_REFUSALS = {
     410: "Link expired, used up, its request erased, or its consent withdrawn",
     413: "Payload too large",
     422: "Token missing or over 512 characters",
+    503: OVERLOAD_DESCRIPTION,
 }
 
 
@@ -500,7 +529,7 @@ def _answer(request: Request, page: pages.Page, status: str) -> Response:
                 "Cache-Control": {"schema": {"type": "string", "enum": ["no-store"]}},
             },
         },
-        **_link_responses(403, 404, 410, 413, 422),
+        **_link_responses(403, 404, 410, 413, 422, 503),
     },
 )
 def download_ebook(
@@ -528,7 +557,7 @@ def download_ebook(
     summary="The confirmation link from the e-mail: shows a page with one button (changes nothing)",
     responses={
         **_page_ok("`pending` (the page asks to confirm) or `confirmed` already"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def confirmation_page(
@@ -548,7 +577,7 @@ def confirmation_page(
     summary="Confirm the newsletter subscription (double opt-in; the page's button posts here)",
     responses={
         **_page_ok("Confirmed; repeating it changes nothing"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def confirm_newsletter(
@@ -567,7 +596,7 @@ def confirm_newsletter(
     summary="The withdrawal link from the e-mail: shows a page with one button (changes nothing)",
     responses={
         **_page_ok("The consent the link would withdraw; `withdrawn`: none on file"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def withdrawal_page(
@@ -586,7 +615,7 @@ def withdrawal_page(
     summary="Withdraw newsletter consent (the page's button; RFC 8058 one-click unsubscribe)",
     responses={
         **_page_ok("Withdrawn: the consent record is deleted; repeating it changes nothing"),
-        **_link_responses(403, 410, 413, 422),
+        **_link_responses(403, 410, 413, 422, 503),
     },
 )
 def withdraw_newsletter(

@@ -73,6 +73,7 @@ _TITLES = {
 # Seconds a client should wait after a 503 for AWS throttling: DynamoDB's on-demand capacity
 # and adaptive partitioning catch up within seconds, and the SDK has already retried.
 OVERLOAD_RETRY_AFTER = "5"
+OVERLOAD_DESCRIPTION = "Busy: AWS throttled a call; retry after Retry-After seconds"
 
 
 def overload_problem(error: BaseException) -> ProblemError | None:
@@ -275,7 +276,7 @@ def document_overload(document: dict[str, Any]) -> None:
     """
     (entry,) = problem_responses(503).values()
     described = {key: value for key, value in entry.items() if key != "model"}
-    described["description"] = "Busy: AWS throttled a call; retry after Retry-After seconds"
+    described["description"] = OVERLOAD_DESCRIPTION
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             if isinstance(operation, dict) and "responses" in operation:
