@@ -46,6 +46,7 @@ import boto3
 import httpx
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from newsdesk.dal.publishing import report_key
 
 from infra.local.serving import child_environment, interrupt
 
@@ -198,7 +199,7 @@ class Editor:
     def report(self, key: str) -> dict[str, Any] | None:
         """The publisher's report for `key`, if any."""
         try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{key}.json")["Body"]
+            body = self.s3.get_object(Bucket=self.bucket, Key=report_key(key))["Body"]
         except ClientError:
             return None
         report: dict[str, Any] = json.loads(body.read())

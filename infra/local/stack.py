@@ -33,6 +33,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from moto.s3.models import FakeDeleteMarker, s3_backends
+from newsdesk.dal.publishing import report_key
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import motopatch, snapshot, transport
@@ -637,9 +638,7 @@ class LocalStack:
         statuses: Counter[str] = Counter()
         for key in keys:
             try:
-                body = s3.get_object(Bucket=self.content_bucket(), Key=f"reports/{key}.json")[
-                    "Body"
-                ]
+                body = s3.get_object(Bucket=self.content_bucket(), Key=report_key(key))["Body"]
             except s3.exceptions.NoSuchKey:
                 continue
             statuses[json.loads(body.read()).get("status", "unknown")] += 1

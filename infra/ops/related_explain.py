@@ -15,11 +15,6 @@ from pathlib import Path
 
 from infra.ops.related_recompute import STATE_FILE, _use_local_stack
 
-# The functions' package, as Lambda puts it at the root of the import path.
-_FUNCTIONS = str(Path(__file__).resolve().parents[2] / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.insert(0, _FUNCTIONS)
-
 REASONS = {"pinned": "valgt af redaktionen", "similar": "ligner", "fallback": "udfyldning"}
 
 

@@ -17,11 +17,6 @@ import os
 import sys
 from pathlib import Path
 
-# The functions' package, as Lambda puts it at the root of the import path.
-_FUNCTIONS = str(Path(__file__).resolve().parents[2] / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.insert(0, _FUNCTIONS)
-
 STATE_FILE = Path(".local") / "stack.json"
 
 
