@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto.dynamodb.models import dynamodb_backends
 
@@ -29,24 +28,11 @@ from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.stack import MotoServer
 from infra.local.streams import MotoStreamSource, StreamPoller
 from infra.template.reading import TEMPLATE_PATH, create_table_request
-from tests.integration.test_local_stack_triggers import eventually
+from tests.integration.test_local_stack_triggers import REGION, client, eventually
 
 pytestmark = pytest.mark.slow
 
-REGION = "eu-north-1"
 PRINT = snapshot.fingerprint(TEMPLATE_PATH, {}, REGION)
-
-
-@pytest.fixture
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer("127.0.0.1", 0)
-    server.start()
-    yield server
-    server.stop()
-
-
-def client(moto: MotoServer, service: str) -> Any:
-    return boto3.client(service, endpoint_url=moto.url, region_name=REGION)  # type: ignore[call-overload]
 
 
 def function(name: str, handler: Callable[[dict[str, Any], Any], Any]) -> LocalFunction:
@@ -152,14 +138,13 @@ def test_uploads_in_hand_at_a_stop_are_delivered_after_the_restore(moto: MotoSer
     handled = watcher.handled()
     release.set()
 
+    def recording(seen: list[str]) -> BucketWatcher:
+        """A watcher of the restarted stack that records what it delivers."""
+        target = (trigger, lambda event, source, done: seen.append(source))
+        return BucketWatcher(moto.list_versions, bucket, REGION, [target], Sequencer())
+
     after: list[str] = []
-    restored = BucketWatcher(
-        moto.list_versions,
-        bucket,
-        REGION,
-        [(trigger, lambda event, source, done: after.append(source))],
-        Sequencer(),
-    )
+    restored = recording(after)
     restored.baseline(handled)
     restored.scan()
     assert after == [
@@ -168,13 +153,7 @@ def test_uploads_in_hand_at_a_stop_are_delivered_after_the_restore(moto: MotoSer
     ]
     # Without what a snapshot had handled (an older one), the bucket counts as handled.
     quiet: list[str] = []
-    older = BucketWatcher(
-        moto.list_versions,
-        bucket,
-        REGION,
-        [(trigger, lambda event, source, done: quiet.append(source))],
-        Sequencer(),
-    )
+    older = recording(quiet)
     older.baseline()
     older.scan()
     assert quiet == []

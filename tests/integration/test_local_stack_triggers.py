@@ -38,14 +38,6 @@ def eventually[T](probe: Callable[[], T | None], what: str, deadline: float = 10
     pytest.fail(f"not within {deadline:.0f} s: {what}")
 
 
-@pytest.fixture
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer("127.0.0.1", 0)
-    server.start()
-    yield server
-    server.stop()
-
-
 def client(moto: MotoServer, service: str) -> Any:
     return boto3.client(service, endpoint_url=moto.url, region_name=REGION)  # type: ignore[call-overload]
 
