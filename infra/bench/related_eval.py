@@ -136,6 +136,10 @@ class Variant:
 
     def terms(self, article: Article) -> dict[str, float]:
         """The unit-length term vector of `article` under this variant."""
+        return unit_vector(self.weights(article), MAX_TERMS)
+
+    def weights(self, article: Article) -> dict[str, float]:
+        """Each term's weight in `article` under this variant, before the cut to unit length."""
         fields = {
             "title": article.title,
             "subtitle": article.subtitle or "",
@@ -159,11 +163,10 @@ class Variant:
                 for part in {analysis.stem(p) for p in analysis.compound_parts(word)} - {whole}:
                     counts[part] += boost * self.part
         k = self.saturation
-        weights = {
+        return {
             t: c * (k + 1) / (c + k) if k else (1.0 + math.log(c) if c >= 1 else c)
             for t, c in counts.items()
         }
-        return unit_vector(weights, MAX_TERMS)
 
 
 ENGINE_BOOSTS = {**FIELD_BOOSTS, "tags": 0.0}

@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsdesk.logic.related import text as analysis
-from newsdesk.logic.related.profile import MAX_TERMS, unit_vector
-from newsdesk.logic.related.text import html_to_text
+from newsdesk.logic.related.profile import FIELD_BOOSTS, MAX_TERMS, unit_vector
 from newsdesk.models import Article
 
 from infra.bench.related_eval import (
-    ENGINE_BOOSTS,
     Figures,
     Variant,
     engine_lists,
@@ -83,24 +81,7 @@ class Expanded(Variant):
 
     def terms(self, article: Article) -> dict[str, float]:
         """The unit-length term vector with the expansion added before the cut to 128 terms."""
-        fields = {
-            "title": article.title,
-            "subtitle": article.subtitle or "",
-            "summary": article.summary or "",
-            "body": html_to_text(article.body_html),
-        }
-        stop = analysis.stopwords()
-        counts: Counter[str] = Counter()
-        for name, text in fields.items():
-            boost = self.boosts[name]
-            for word in analysis.words(text):
-                if word in stop:
-                    continue
-                whole = analysis.stem(word)
-                counts[whole] += boost
-                for part in {analysis.stem(p) for p in analysis.compound_parts(word)} - {whole}:
-                    counts[part] += boost * self.part
-        weights = {t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()}
+        weights = self.weights(article)
         extra: Counter[str] = Counter()
         for term, weight in weights.items():
             related = set().union(*(self.relations[k].get(term, set()) for k in self.kinds))
@@ -153,7 +134,7 @@ def thesaurus_rows(
     for kinds in (("synonym",), ("hypernym",), ("synonym", "hypernym")):
         for alpha in (0.1, 0.2, 0.35, 0.5):
             variant = Expanded(
-                "+".join(kinds), ENGINE_BOOSTS, relations=relations, kinds=kinds, alpha=alpha
+                "+".join(kinds), FIELD_BOOSTS, relations=relations, kinds=kinds, alpha=alpha
             )
             rows.append((f"{'+'.join(kinds)} x {alpha}", engine_lists(articles, variant=variant)))
     return rows
