@@ -13,7 +13,7 @@ The weights and threshold were tuned on the tuning half of the evaluation corpus
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from newsdesk.related_records import (
@@ -86,29 +86,27 @@ class Signals:
         return round(value, DIGITS)
 
 
+def _contributions(
+    a: Profile, b: Profile, stats: Stats, weights: Weights
+) -> Iterator[tuple[str, float]]:
+    """Each shared term with its contribution to the text similarity, in no set order."""
+    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
+    power = weights.sharpness
+    for term in small.keys() & large.keys():
+        yield term, small[term] * large[term] * stats.specificity(TERM_PREFIX + term) ** power
+
+
 def shared_terms(
     a: Profile, b: Profile, stats: Stats, weights: Weights = WEIGHTS
 ) -> list[tuple[str, float]]:
     """Each shared term's contribution to the text similarity, strongest first."""
-    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
-    power = weights.sharpness
-    contributions = [
-        (term, small[term] * large[term] * stats.specificity(TERM_PREFIX + term) ** power)
-        for term in sorted(small)
-        if term in large
-    ]
-    return sorted(contributions, key=lambda kv: (-kv[1], kv[0]))
+    return sorted(_contributions(a, b, stats, weights), key=lambda kv: (-kv[1], kv[0]))
 
 
 def signals(a: Profile, b: Profile, stats: Stats, weights: Weights = WEIGHTS) -> Signals:
     """Symmetric measures of what `a` and `b` share under `stats`."""
-    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
-    power = weights.sharpness
     # fsum is exact, so the sum does not depend on the order (`shared_terms` sorts for people).
-    text = math.fsum(
-        small[term] * large[term] * stats.specificity(TERM_PREFIX + term) ** power
-        for term in small.keys() & large.keys()
-    )
+    text = math.fsum(value for _, value in _contributions(a, b, stats, weights))
     common = sorted(set(a.tags) & set(b.tags))
     tags = 0.0
     if common:
