@@ -98,7 +98,7 @@ publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELE
 
 erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME + CONTENT_BUCKET; LOCAL=1: local stack)
 	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
-	PYTHONPATH=functions $(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
+	$(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
 
 recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
 	$(PY) -m infra.ops.related_recompute $(ARGS)
