@@ -16,7 +16,9 @@ did not make.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import json
 import logging
 import os
@@ -28,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.s3.models import s3_backends
+from moto.s3.utils import _VersionedKeyStore
 from moto.scheduler.models import scheduler_backends
 
 from infra.local.intrinsics import ACCOUNT_ID
@@ -140,17 +144,19 @@ def save(
         signal = (state_signal(region), in_hand)
         if unless is not None and signal == unless:
             return None
-        data = pickle.dumps(
+        dynamodb = dynamodb_backends[ACCOUNT_ID][region]
+        buffer = io.BytesIO()
+        _Pickler(buffer, dynamodb.tables.values(), in_hand).dump(
             {
                 "fingerprint": print_,
-                "dynamodb": dynamodb_backends[ACCOUNT_ID][region],
+                "dynamodb": dynamodb,
                 "s3": s3_backends[ACCOUNT_ID]["aws"],
                 "scheduler": scheduler_backends[ACCOUNT_ID][region],
                 "secrets": secrets,
                 "in_hand": in_hand,
-            },
-            protocol=pickle.HIGHEST_PROTOCOL,
+            }
         )
+        data = buffer.getvalue()
     partial = path.with_suffix(".tmp")
     try:
         with partial.open("wb") as file:
@@ -193,13 +199,10 @@ def restore(path: Path, region: str, print_: str) -> Restored | None:
         return None
     dynamodb, s3 = state["dynamodb"], state["s3"]
     in_hand: InHand = state.get("in_hand") or InHand()  # snapshots before it had none
-    for table in dynamodb.tables.values():
+    for table in dynamodb.tables.values():  # a snapshot written before saves trimmed them
         shard = table.stream_shard
         if shard is not None:
-            label = table.latest_stream_label
-            end = shard.starting_sequence_number + len(shard.items)
-            unhandled = [n for (lbl, n) in in_hand.streams.values() if lbl == label]
-            keep_from = min(max(min(unhandled, default=end), shard.starting_sequence_number), end)
+            keep_from = _kept_from(table, in_hand)
             del shard.items[: keep_from - shard.starting_sequence_number]
             shard.starting_sequence_number = keep_from
     dynamodb_backends[ACCOUNT_ID][region] = dynamodb
@@ -208,6 +211,65 @@ def restore(path: Path, region: str, print_: str) -> Restored | None:
     for name in s3.buckets:
         s3_backends.bucket_accounts[name] = ("aws", ACCOUNT_ID)
     return Restored(state["secrets"], in_hand)
+
+
+def _kept_from(table: Table, in_hand: InHand) -> int:
+    """The first stream record of `table` some reader had not handled (the shard's end if
+    every reader had): the records before it are of no use to a restored stack."""
+    shard = table.stream_shard
+    assert shard is not None
+    end = shard.starting_sequence_number + len(shard.items)
+    label = table.latest_stream_label
+    unhandled = [number for (lbl, number) in in_hand.streams.values() if lbl == label]
+    return min(max(min(unhandled, default=end), shard.starting_sequence_number), end)
+
+
+def _set_versions(
+    store: _VersionedKeyStore, state: tuple[dict[str, list[Any]], dict[str, Any]]
+) -> None:
+    """Unpickle a bucket's keys with every version (see `_Pickler`)."""
+    versions, attributes = state
+    dict.update(store, versions)
+    store.__dict__.update(attributes)
+
+
+class _Pickler(pickle.Pickler):
+    """moto's stores as they are, but every version of each S3 key and only the stream
+    records a restored reader may still need.
+
+    moto's key store is a dict subclass whose `items()` yields the newest version of each
+    key, and pickle saves a dict subclass through `items()`: every restore kept only the
+    newest version (or delete marker) of each key, losing the content history (copying an
+    old version back is the undo of a bad upload) and the version a scheduled go-live reads
+    when a later upload was rejected. Stream records every reader had handled are dropped at
+    restore anyway; saving them made a busy session's snapshot ten times its content.
+    """
+
+    def __init__(self, file: io.BytesIO, tables: Any, in_hand: InHand) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._kept = {
+            id(table.stream_shard): _kept_from(table, in_hand)
+            for table in tables
+            if table.stream_shard is not None
+        }
+        # By exact type, so every other object costs no extra call.
+        self.dispatch_table = copyreg.dispatch_table | {
+            _VersionedKeyStore: self._key_store,
+            StreamShard: self._shard,
+        }
+
+    @staticmethod
+    def _key_store(store: _VersionedKeyStore) -> Any:
+        state = (dict(dict.items(store)), dict(store.__dict__))
+        return (type(store), (), state, None, None, _set_versions)
+
+    def _shard(self, shard: StreamShard) -> Any:
+        state = dict(shard.__dict__)
+        keep_from = self._kept.get(id(shard))
+        if keep_from is not None:
+            state["items"] = shard.items[keep_from - shard.starting_sequence_number :]
+            state["starting_sequence_number"] = keep_from
+        return (copyreg.__newobj__, (type(shard),), state)
 
 
 def _set_aside(path: Path, why: str) -> None:
