@@ -152,13 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     except OSError as error:
-        if error.errno != errno.EADDRINUSE:
-            raise
-        print(
-            f"error: a port is already in use ({error}). Stop the other process or choose "
-            "other ports: make run AWS_PORT=… API_PORT=…",
-            file=sys.stderr,
-        )
+        if error.errno == errno.EADDRINUSE:
+            print(
+                f"error: a port is already in use ({error}). Stop the other process or choose "
+                "other ports: make run AWS_PORT=… API_PORT=…",
+                file=sys.stderr,
+            )
+        else:  # a full disk, a state dir that cannot be made or written…
+            print(f"error: the local stack could not start: {error}", file=sys.stderr)
         code = 1
     except StateDirInUseError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -733,7 +733,8 @@ class LocalStack:
 
         An advisory lock on `stack.lock`, released by the kernel whatever ends the process.
         """
-        handle = (self.config.state_dir / "stack.lock").open("a+", encoding="utf-8")
+        path = self.config.state_dir / "stack.lock"
+        handle = path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -744,10 +745,12 @@ class LocalStack:
                 f"another local stack (pid {holder}) is running with {self.config.state_dir}: "
                 "use that one, stop it first, or give this one its own --state-dir"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        try:  # unbuffered: a full disk must not leave a write pending in the handle
+            os.ftruncate(handle.fileno(), 0)
+            os.write(handle.fileno(), f"{os.getpid()}\n".encode())
+        except OSError as error:
+            handle.close()
+            raise OSError(error.errno, error.strerror, str(path)) from None
         self._state_lock = handle
 
     def stop(self) -> None:

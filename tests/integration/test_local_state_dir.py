@@ -91,3 +91,25 @@ def test_make_run_exits_1_with_a_message_when_the_state_dir_is_taken(tmp_path: P
     assert result.returncode == 1, result.stderr[-2000:]
     assert "another local stack" in result.stderr
     assert "--state-dir" in result.stderr
+
+
+def test_make_run_exits_1_with_a_message_when_the_state_dir_cannot_be_written(
+    tmp_path: Path,
+) -> None:
+    """Any other OS error while starting (a full disk, a path through a file) used to end the
+    process silently with status 0: main's `finally` exits before the traceback prints."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "infra.local", "--state-dir", str(tmp_path / "a-file" / "x")),
+            *("--api-port", "0", "--aws-port", "0", "--no-seed"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "error: the local stack could not start" in result.stderr
+    assert "Not a directory" in result.stderr
