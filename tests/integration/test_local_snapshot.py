@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 
 from infra.local import snapshot
+from infra.local.functions import S3Trigger
 from infra.local.intrinsics import ACCOUNT_ID
+from infra.local.s3events import BucketWatcher, Sequencer
 from infra.local.stack import MotoServer
 from infra.template.reading import TEMPLATE_PATH, create_table_request
 from tests.integration.test_local_stack_triggers import client
@@ -99,14 +102,32 @@ def test_every_version_of_every_key_survives_a_restart(moto: MotoServer, tmp_pat
     s3.put_object(Bucket=bucket, Key="articles/gone.md", Body=b"withdrawn")
     s3.delete_object(Bucket=bucket, Key="articles/gone.md")
     before = _versions(s3, bucket)
+    trigger = S3Trigger("Upload", bucket, ("s3:ObjectCreated:*", "s3:ObjectRemoved:*"), "")
+    delivered: list[str] = []
+
+    def deliver(event: dict[str, Any], source: str, done: Callable[[], None]) -> None:
+        delivered.append(source)
+        done()
+
+    target = (trigger, deliver)
+    watcher = BucketWatcher(moto.list_versions, bucket, REGION, [target], Sequencer())
+    watcher.scan()
+    handled = watcher.handled()
     path = tmp_path / "snapshot.pickle"
 
-    snapshot.save(path, moto.lock, REGION, BASE, {})
+    snapshot.save(path, moto.lock, REGION, BASE, {}, snapshot.InHand(buckets={bucket: handled}))
     s3_backends[ACCOUNT_ID]["aws"].buckets.pop(bucket)  # nothing of it left but the file
     assert snapshot.restore(path, REGION, BASE) is not None
 
     assert len(before) == 5
     assert _versions(s3, bucket) == before
+    # The restarted stack's watcher finds nothing to deliver; it sent ObjectRemoved:Delete for
+    # every lost version, on every restart.
+    delivered.clear()
+    restarted = BucketWatcher(moto.list_versions, bucket, REGION, [target], Sequencer())
+    restarted.baseline(handled)
+    restarted.scan()
+    assert delivered == []
     old = s3.get_object(Bucket=bucket, Key="articles/a.md", VersionId=first)
     assert old["Body"].read() == b"first"
     assert s3.get_object(Bucket=bucket, Key="articles/a.md")["Body"].read() == b"third"
