@@ -72,16 +72,27 @@ def s3_record(
 
 
 class Sequencer:
-    """Monotonically increasing, fixed-width hex sequencers (S3 compares them as strings)."""
+    """Monotonically increasing, fixed-width hex sequencers (S3 compares them as strings).
 
-    def __init__(self) -> None:
-        self._counter = itertools.count(int(datetime.now(UTC).timestamp() * 1000) << 16)
+    They start from the wall clock, and above `after`, the last one a restored snapshot's
+    stack gave out: the publish function ignores an event whose sequencer is not above the
+    key's last one, so after the clock was set back (by hand, by NTP) and the stack restarted,
+    every upload of an article published before was dropped as stale.
+    """
+
+    def __init__(self, after: str | None = None) -> None:
+        start = int(datetime.now(UTC).timestamp() * 1000) << 16
+        if after is not None:
+            start = max(start, int(after, 16) + 1)
+        self._counter = itertools.count(start)
         self._lock = threading.Lock()
+        self.last: str | None = after
 
     def next(self) -> str:
         """The next sequencer, greater than every earlier one."""
         with self._lock:
-            return f"{next(self._counter):018X}"
+            self.last = f"{next(self._counter):018X}"
+            return self.last
 
 
 def diff_listing(

@@ -78,11 +78,13 @@ class InHand:
 
     `streams`: per stream reader (`Function/Trigger`), (stream label, first sequence number
     it had not handled); `buckets`: per bucket, the versions and delete markers its watcher
-    had handled (what was still queued or running is delivered again).
+    had handled (what was still queued or running is delivered again); `sequencer`: the last
+    S3 event sequencer given out (the next stack's go on above it, whatever the clock says).
     """
 
     streams: dict[str, tuple[str, int]] = field(default_factory=dict)
     buckets: dict[str, dict[tuple[str, str], Any]] = field(default_factory=dict)
+    sequencer: str | None = None  # a class default: snapshots from before read None
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,7 @@ class LocalStack:
         self.pollers: list[StreamPoller | QueuePoller] = []
         self._stream_pollers: dict[str, StreamPoller] = {}
         self._in_hand = snapshot.InHand()
+        self._sequencer = Sequencer()
         self.scheduler: LocalScheduler | None = None
         self.api: HttpApiServer | None = None
         self.queue_urls: dict[str, str] = {}
@@ -293,6 +294,7 @@ class LocalStack:
         restored = snapshot.restore(self.snapshot_file, self.config.region, self._fingerprint)
         self.restored = restored is not None
         self._in_hand = restored.in_hand if restored is not None else snapshot.InHand()
+        self._sequencer = Sequencer(after=self._in_hand.sequencer)
         self.moto.start()
         self.endpoint = self.moto.url
         self._provision(restored.secrets if restored is not None else {})
@@ -377,7 +379,8 @@ class LocalStack:
             position = poller.unhandled_from()
             if position is not None:
                 streams[name] = position
-        return snapshot.InHand(streams, {w.bucket: w.handled() for w in self.watchers})
+        buckets = {w.bucket: w.handled() for w in self.watchers}
+        return snapshot.InHand(streams, buckets, self._sequencer.last)
 
     def _provision(self, saved: dict[str, str]) -> None:
         """Create queues, tables, buckets and secrets as the template declares them.
@@ -541,10 +544,9 @@ class LocalStack:
                 self.invokers[spec.logical_id] = invoker
                 for s3_trigger in spec.s3:
                     by_bucket.setdefault(s3_trigger.bucket, []).append((s3_trigger, invoker.submit))
-        sequencer = Sequencer()
         for bucket, targets in by_bucket.items():
             watcher = BucketWatcher(
-                self.moto.list_versions, bucket, self.config.region, targets, sequencer
+                self.moto.list_versions, bucket, self.config.region, targets, self._sequencer
             )
             # A restored bucket's objects were handled before the snapshot was taken, except
             # the ones still in hand then: the first scan delivers those again.

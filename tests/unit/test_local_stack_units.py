@@ -276,6 +276,23 @@ def test_sequencers_only_grow() -> None:
     assert {len(v) for v in values} == {18}
 
 
+def test_a_restarted_stack_s_sequencers_continue_above_the_last_whatever_the_clock() -> None:
+    """The publish function drops an event whose sequencer is not above the key's last one:
+    after the clock was set back an hour and the stack restarted, every upload of a key
+    published before was ignored."""
+    before = Sequencer()
+    before.next()
+    an_hour_ahead = f"{int(before.last or '0', 16) + (3_600_000 << 16):018X}"
+
+    after = Sequencer(after=an_hour_ahead)
+
+    values = [after.next() for _ in range(3)]
+    assert values[0] > an_hour_ahead
+    assert values == sorted(values)
+    assert after.last == values[-1]
+    assert Sequencer(after="0" * 18).next() >= (before.last or "")  # the clock decides
+
+
 def test_triggers_honour_event_names_prefix_and_suffix() -> None:
     trigger = S3Trigger("T", BUCKET, ("s3:ObjectCreated:*",), prefix="inbox/", suffix=".txt")
     assert trigger.wants("ObjectCreated:Put", "inbox/a.txt")
