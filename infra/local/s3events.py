@@ -135,6 +135,10 @@ class BucketWatcher:
     `lister(bucket, prefix)` returns (versions, delete markers) shaped as ListObjectVersions
     entries; the stack reads them from moto's store in process (`MotoServer.list_versions`),
     because moto's ListObjectVersions deep-copies every object, bodies included, per call.
+    `marker(bucket)`, if given, is a cheap value that changes whenever the bucket's versions
+    do: a scan that finds it unchanged lists nothing. Listing and diffing cost ~3 µs per
+    version, and a bucket keeps every version (an editor's 2,400 re-uploads: 7 ms per scan,
+    ~2.4 % of a core at idle, growing with the session).
     """
 
     def __init__(
@@ -144,8 +148,11 @@ class BucketWatcher:
         region: str,
         targets: Iterable[tuple[S3Trigger, Deliver]],
         sequencer: Sequencer,
+        marker: Callable[[str], object] | None = None,
     ) -> None:
         self.lister = lister
+        self.marker = marker
+        self._mark: object = None  # the bucket's marker at the last diff (None: diff anyway)
         self.bucket = bucket
         self.region = region
         self.targets = list(targets)
@@ -189,8 +196,13 @@ class BucketWatcher:
                 self._in_hand.pop(change, None)
 
     def scan(self) -> None:
-        """One pass: list, diff, dispatch."""
-        listing = self._listing()
+        """One pass: list, diff, dispatch (nothing to list when the bucket's marker says it
+        has not changed since the last pass)."""
+        mark = self.marker(self.bucket) if self.marker is not None else None
+        if mark is not None and mark == self._mark:
+            self.scans += 1
+            return
+        listing = self._listing()  # after the marker: a change in between is listed now or next
         with self._lock:  # `handled` sees each new change as both seen and in hand, or neither
             deliveries = []
             for change in diff_listing(self.seen, *listing):
@@ -198,6 +210,7 @@ class BucketWatcher:
                 if targets:
                     self._in_hand[change] = self._in_hand.get(change, 0) + len(targets)
                 deliveries.append((change, targets))
+            self._mark = mark
         for change, targets in deliveries:
             self._dispatch(change, targets)
         self.scans += 1

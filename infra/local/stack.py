@@ -194,6 +194,16 @@ class MotoServer(BackgroundServer):
         markers.reverse()
         return versions, markers
 
+    def bucket_mark(self, bucket: str) -> object:
+        """Changes whenever a version or delete marker of `bucket` is added or removed: per
+        key, how many and the newest one's id (version ids are never reused). O(keys)."""
+        with self.lock:
+            store = s3_backends[ACCOUNT_ID]["aws"].get_bucket(bucket).keys
+            return tuple(
+                (name, len(history), history[-1].version_id if history else None)
+                for name, history in dict.items(store)
+            )
+
 
 class StateDirInUseError(RuntimeError):
     """Another local stack runs with this state directory."""
@@ -546,7 +556,12 @@ class LocalStack:
                     by_bucket.setdefault(s3_trigger.bucket, []).append((s3_trigger, invoker.submit))
         for bucket, targets in by_bucket.items():
             watcher = BucketWatcher(
-                self.moto.list_versions, bucket, self.config.region, targets, self._sequencer
+                self.moto.list_versions,
+                bucket,
+                self.config.region,
+                targets,
+                self._sequencer,
+                self.moto.bucket_mark,
             )
             # A restored bucket's objects were handled before the snapshot was taken, except
             # the ones still in hand then: the first scan delivers those again.

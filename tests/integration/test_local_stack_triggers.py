@@ -201,3 +201,55 @@ def test_recent_records_are_kept_for_a_developers_own_get_records(moto: MotoServ
         StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
     )["ShardIterator"]
     assert len(streams.get_records(ShardIterator=iterator)["Records"]) == 1
+
+
+def test_an_unchanged_bucket_is_not_listed_again_and_every_change_is_seen(
+    moto: MotoServer,
+) -> None:
+    """A bucket keeps every version, so listing and diffing it every 0.3 s cost idle CPU in
+    proportion to a session's uploads; with the bucket's marker, a scan of an unchanged
+    bucket lists nothing, and every kind of change is still delivered once."""
+    s3 = client(moto, "s3")
+    bucket = f"marked-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for _ in range(50):
+        s3.put_object(Bucket=bucket, Key="articles/a.md", Body=b"edit")
+    listings = 0
+
+    def lister(name: str, prefix: str) -> Any:
+        nonlocal listings
+        listings += 1
+        return moto.list_versions(name, prefix)
+
+    delivered: list[str] = []
+    trigger = S3Trigger("Upload", bucket, ("s3:ObjectCreated:*", "s3:ObjectRemoved:*"), "articles/")
+    watcher = BucketWatcher(
+        lister,
+        bucket,
+        REGION,
+        [(trigger, lambda e, s, done: delivered.append(s))],
+        Sequencer(),
+        moto.bucket_mark,
+    )
+    watcher.scan()
+    assert (listings, len(delivered)) == (1, 50)
+    for _ in range(100):
+        watcher.scan()
+    assert (listings, watcher.scans) == (1, 101)
+
+    latest = s3.put_object(Bucket=bucket, Key="articles/a.md", Body=b"x")["VersionId"]
+    watcher.scan()
+    s3.delete_object(Bucket=bucket, Key="articles/a.md", VersionId=latest)  # the newest goes
+    s3.put_object(Bucket=bucket, Key="articles/a.md", Body=b"y")  # as many versions as before
+    watcher.scan()
+    s3.delete_object(Bucket=bucket, Key="articles/a.md")  # a delete marker
+    watcher.scan()
+    watcher.scan()
+    assert delivered[50:] == [
+        "s3 ObjectCreated:Put articles/a.md",
+        "s3 ObjectRemoved:Delete articles/a.md",
+        "s3 ObjectCreated:Put articles/a.md",
+        "s3 ObjectRemoved:DeleteMarkerCreated articles/a.md",
+    ]
+    assert listings == 4
