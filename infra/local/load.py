@@ -393,6 +393,34 @@ def idle(stack: Stack, seconds: float, large_mb: int) -> None:
         print(f"           growth {end - start:+.1f} MB in {seconds / 60:.1f} min")
 
 
+def edits(stack: Stack, count: int, state: Path | None) -> None:
+    """Re-upload the same 10 articles `count` times in all, each waiting for its report (an
+    editor's long day); print the stack's RSS and its state directory's size ten times on
+    the way, to show what grows per edit."""
+    editor = Editor(stack, f"edits{os.getpid():x}", 0)
+    folder = state.parent if state is not None else None
+    print(f"edits    {count} re-uploads of 10 articles")
+    for done in range(1, count + 1):
+        key, _, text = editor.article((done - 1) % 10, done)
+        sent = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+        editor.put(key, text)
+        deadline = time.monotonic() + 60
+        while (editor.report(key) or {}).get("processed_at", "") < sent:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no report for {key} within 60 s")
+            time.sleep(0.05)
+        if done % max(1, count // 10) == 0 or done == count:
+            size = (
+                sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+                if folder is not None
+                else None
+            )
+            print(
+                f"           after {done:>5}: RSS {_mb(rss_mb(stack.pid))}, state dir "
+                + ("n/a" if size is None else f"{size:.1f} MB")
+            )
+
+
 def _percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1] if len(values) > 1 else 0.0
 
@@ -409,18 +437,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--idle", type=float, default=0.0, help="then idle N s, print RSS")
     parser.add_argument("--large-mb", type=int, default=0, help="upload one N MB object first")
+    parser.add_argument(
+        "--edits", type=int, default=0, help="then re-upload the same 10 articles N times in all"
+    )
     args = parser.parse_args(argv)
     if args.state is not None:
         if not args.state.exists():
             raise SystemExit(f"{args.state} not found: is `make run` up?")
         return run(_read_state(args.state), args)
     with private_stack() as state:
+        args.private_state = state
         return run(_read_state(state), args)
 
 
 def run(stack: Stack, args: argparse.Namespace) -> int:
     """The load (if any articles), then the idle measurement (if asked)."""
     code = load(stack, args) if args.articles else 0
+    if args.edits:
+        edits(stack, args.edits, args.state or args.private_state)
     if args.idle:
         idle(stack, args.idle, args.large_mb)
     return code
