@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import re
+import socket
 import threading
 import time
 import uuid
@@ -252,6 +253,18 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, payload
 
 
+class _GatewaySocketServer(ThreadingHTTPServer):
+    """One thread per connection, and a listen backlog as deep as the system allows.
+
+    API Gateway takes every reader's connection. Python's default backlog of 5 made Linux
+    drop the SYNs of a burst of readers while the accept loop was busy: with 200 at once,
+    some requests hung for a minute (tests/unit/test_local_gateway.py).
+    """
+
+    request_queue_size = socket.SOMAXCONN
+    daemon_threads = True
+
+
 class HttpApiServer(BackgroundServer):
     """A threaded HTTP server in front of the functions with HttpApi events."""
 
@@ -266,8 +279,7 @@ class HttpApiServer(BackgroundServer):
         self.routes = sorted(routes, key=lambda pair: pair[0].specificity)
         self.cors = cors
         self.ready = threading.Event()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _GatewaySocketServer((host, port), self._handler_class())
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="http-api", daemon=True
         )

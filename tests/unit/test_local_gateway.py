@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -204,3 +205,22 @@ def test_a_readers_token_is_not_written_to_the_log(
     assert status == 200
     assert "/ebooks/b/download?token=…&x=1" in caplog.text
     assert token not in caplog.text
+
+
+def test_many_readers_connecting_at_once_are_all_taken(gateway: HttpApiServer) -> None:
+    """A viral article's readers open connections faster than the accept loop takes them.
+
+    API Gateway takes them all; the local gateway must queue them rather than drop their
+    SYNs (Python's default listen backlog of 5 left 200 concurrent readers' requests hanging
+    for a minute). The server is listening but not accepting here, as when it is busy.
+    """
+    readers = 128
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(readers):
+            # The timeout only bounds a failure: a queued connection completes at once.
+            sockets.append(socket.create_connection(gateway.server.server_address[:2], timeout=5))
+    finally:
+        for connection in sockets:
+            connection.close()
+    assert len(sockets) == readers
