@@ -379,9 +379,13 @@ class HttpApiServer(BackgroundServer):
                 self.send_response(status)
                 for name, value in headers:
                     self.send_header(name, value)
-                self.send_header("content-length", str(len(payload)))
+                # Framing only where there is content: a HEAD's or a 304's Content-Length
+                # must be the GET's full length or absent (RFC 9110, 8.6), never 0.
+                framed = self.command != "HEAD" and status not in (204, 304)
+                if framed:
+                    self.send_header("content-length", str(len(payload)))
                 self.end_headers()
-                if self.command != "HEAD" and status not in (204, 304):
+                if framed:
                     self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:

@@ -4,6 +4,7 @@ lines of concurrent invocations carry their own function name and request id."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import socket
@@ -224,3 +225,46 @@ def test_many_readers_connecting_at_once_are_all_taken(gateway: HttpApiServer) -
         for connection in sockets:
             connection.close()
     assert len(sockets) == readers
+
+
+def conditional_backend(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The API function's conditional GET: 304 without content when the tag matches."""
+    tag = '"v1"'
+    headers = {"etag": tag, "cache-control": "public, max-age=60"}
+    if event["headers"].get("if-none-match") == tag:
+        return {"statusCode": 304, "headers": headers, "body": ""}
+    body = json.dumps({"title": "Ærø"})
+    return {
+        "statusCode": 200,
+        "headers": {**headers, "content-type": "application/json"},
+        "body": body,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "if_none_match", "status"),
+    [("HEAD", None, 200), ("GET", '"v1"', 304), ("HEAD", '"v1"', 304)],
+)
+def test_answers_without_content_claim_no_length_of_zero(
+    gateway: HttpApiServer, method: str, if_none_match: str | None, status: int
+) -> None:
+    """A HEAD's or a 304's Content-Length would have to be the GET's length: it is left out,
+    and the keep-alive connection still carries the next request."""
+    function = gateway.routes[0][1]
+    function.handler = conditional_backend
+    gateway.start()
+    try:
+        connection = http.client.HTTPConnection(*gateway.server.server_address[:2], timeout=10)
+        headers = {"If-None-Match": if_none_match} if if_none_match else {}
+        connection.request(method, "/articles/x", headers=headers)
+        answer = connection.getresponse()
+        assert (answer.status, answer.read()) == (status, b"")
+        assert answer.getheader("content-length") is None
+        assert answer.getheader("etag") == '"v1"'
+        connection.request("GET", "/articles/x")
+        full = connection.getresponse()
+        body = full.read()
+        assert (full.status, json.loads(body)) == (200, {"title": "Ærø"})
+        assert full.getheader("content-length") == str(len(body))
+    finally:
+        gateway.stop()
