@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -253,7 +254,7 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, payload
 
 
-class _GatewaySocketServer(ThreadingHTTPServer):
+class GatewaySocketServer(ThreadingHTTPServer):
     """One thread per connection, and a listen backlog as deep as the system allows.
 
     API Gateway takes every reader's connection. Python's default backlog of 5 made Linux
@@ -263,6 +264,14 @@ class _GatewaySocketServer(ThreadingHTTPServer):
 
     request_queue_size = socket.SOMAXCONN
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader that left before its answer is one log line, not a traceback on stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("client %s left before its answer (%s)", client_address[0], error)
+            return
+        super().handle_error(request, client_address)
 
 
 class HttpApiServer(BackgroundServer):
@@ -279,7 +288,7 @@ class HttpApiServer(BackgroundServer):
         self.routes = sorted(routes, key=lambda pair: pair[0].specificity)
         self.cors = cors
         self.ready = threading.Event()
-        self.server = _GatewaySocketServer((host, port), self._handler_class())
+        self.server = GatewaySocketServer((host, port), self._handler_class())
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="http-api", daemon=True
         )

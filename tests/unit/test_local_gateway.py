@@ -268,3 +268,25 @@ def test_answers_without_content_claim_no_length_of_zero(
         assert full.getheader("content-length") == str(len(body))
     finally:
         gateway.stop()
+
+
+def test_a_reader_who_left_is_a_log_line_not_a_traceback(
+    gateway: HttpApiServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Readers who give up (timeouts, closed tabs) must not flood the terminal under load."""
+    caplog.set_level("INFO", logger="local.api")
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise error
+        except ConnectionError:
+            gateway.server.handle_error(None, ("127.0.0.1", 50000))
+    assert capsys.readouterr().err == ""
+    assert [r.getMessage() for r in caplog.records] == [
+        "client 127.0.0.1 left before its answer ([Errno 32] Broken pipe)",
+        "client 127.0.0.1 left before its answer ([Errno 104] reset)",
+    ]
+    try:
+        raise ValueError("a defect of the gateway itself")
+    except ValueError:
+        gateway.server.handle_error(None, ("127.0.0.1", 50000))
+    assert "ValueError: a defect of the gateway itself" in capsys.readouterr().err
