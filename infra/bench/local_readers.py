@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local import httpapi
-from infra.local.functions import FunctionSpec, LocalFunction
+from infra.local.functions import FunctionSpec, HttpRoute, LocalFunction
 
 BUSY_SECONDS = 0.004
 
@@ -76,9 +76,7 @@ def _readers(url: tuple[str, int], readers: int, requests: int, timeout: float) 
 
 
 def _run(backlog: int, readers: int, requests: int, timeout: float) -> dict[str, Any]:
-    spec = FunctionSpec(
-        "Api", "-", Path.cwd(), {}, http=[httpapi.HttpRoute("Proxy", "ANY", "/{proxy+}")]
-    )
+    spec = FunctionSpec("Api", "-", Path.cwd(), {}, http=[HttpRoute("Proxy", "ANY", "/{proxy+}")])
     function = LocalFunction(spec, "eu-north-1")
     function.handler = _busy_handler
     original = httpapi.GatewaySocketServer.request_queue_size
@@ -90,8 +88,8 @@ def _run(backlog: int, readers: int, requests: int, timeout: float) -> dict[str,
     gateway.ready.set()
     gateway.start()
     try:
-        host, port = gateway.server.server_address[:2]
-        return _readers((str(host), int(port)), readers, requests, timeout)
+        address: Any = gateway.server.server_address
+        return _readers((str(address[0]), int(address[1])), readers, requests, timeout)
     finally:
         gateway.stop()
         function.shutdown()
