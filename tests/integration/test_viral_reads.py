@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from newsdesk.api.caching import MISSING_PAGE_CACHE
+from newsdesk.config import settings
+from newsdesk.dal import keys
+from newsdesk.dal.clients import dynamodb
 from newsdesk.handlers import api
 
 from tests.factories import make_article, store_article
@@ -68,3 +71,48 @@ def test_other_problems_stay_uncached(aws: dict[str, Any]) -> None:
     response = api.handler(request, LambdaContext())
     assert response["statusCode"] == 404
     assert headers_of(response)["cache-control"] == "no-store"
+
+
+def unpublish(slug: str) -> None:
+    """Remove every item of the article (its page and its list entries)."""
+    table = settings().table_name
+    found = dynamodb().query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.article_pk(slug)}},
+    )
+    for item in found["Items"]:
+        dynamodb().delete_item(TableName=table, Key={"PK": item["PK"], "SK": item["SK"]})
+
+
+def _page(query: str) -> dict[str, Any]:
+    request = event("http-api-list-articles.json", "GET", "/articles")
+    request["rawQueryString"] = query
+    request.pop("body", None)
+    request["isBase64Encoded"] = False
+    response = api.handler(request, LambdaContext())
+    assert response["statusCode"] == 200
+    page: dict[str, Any] = body_of(response)
+    return page
+
+
+@pytest.mark.parametrize("query", ["", "tag=ballerup&", "category=bolig&"])
+def test_paging_while_editors_publish_neither_repeats_nor_skips(
+    aws: dict[str, Any], query: str
+) -> None:
+    """The cursor is the last teaser's place (time, slug), not an offset: articles published
+    while a reader pages appear on the first page only, and an unpublished one just drops out."""
+    for index in range(6):
+        store_article(make_article(f"a-{index}", hours_ago=index + 1))
+    first = _page(f"{query}limit=2")
+    store_article(make_article("ny-1"))  # newer than everything: the first page's
+    store_article(make_article("ny-2"))
+    unpublish("a-3")
+    seen = [item["slug"] for item in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = _page(f"{query}limit=2&cursor={cursor}")
+        seen += [item["slug"] for item in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == ["a-0", "a-1", "a-2", "a-4", "a-5"]
+    assert {item["slug"] for item in _page(f"{query}limit=2")["items"]} == {"ny-1", "ny-2"}
