@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from newsdesk.api.ebooks import _multipart_fields
 from newsdesk.api.problems import ProblemError
 
-BOUNDARY = "----WebKitFormBoundaryx7Qz9rT2mYp4Lk3A"
+BOUNDARY = "----WebKitFormBoundaryx7Qz9rT2mYp4Lk3A"  # pragma: allowlist secret
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 
 # What a browser can put in a text field: any characters, line breaks normalised to CRLF.
