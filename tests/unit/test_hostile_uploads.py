@@ -9,11 +9,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from newsdesk.dal import keys
+from newsdesk.logic.publishing import rendering
 from newsdesk.logic.publishing.loading import MAX_DEPTH, MAX_NUMBER_DIGITS
+from newsdesk.logic.publishing.parsing import MAX_BODY_HTML_BYTES
 from newsdesk.logic.publishing.pipeline import Publisher
 from newsdesk.logic.publishing.reports import MAX_LISTED
 
@@ -246,3 +249,42 @@ def test_escaped_character_pairs_are_one_character() -> None:
         assert decide(storage, key, data)["status"] == "published"
         meta = storage.items[keys.article_pk("legeplads"), keys.ARTICLE_SK]
         assert meta["title"] == "Ny legeplads \U0001f333"
+
+
+@given(
+    st.integers(min_value=1_000, max_value=100_000),
+    st.integers(min_value=400, max_value=5_000),
+    st.sampled_from(["[a]", "[tekst][a]", "![billede][a]", "[A][]"]),
+    st.booleans(),
+)
+@settings(max_examples=20, deadline=None)
+def test_a_reference_link_bomb_is_refused_before_it_is_rendered(
+    length: int, uses: int, use: str, titled: bool
+) -> None:
+    """One long reference definition used thousands of times: each use repeats its URL (or
+    title) in the HTML, so a 100 KB upload would render gigabytes. It is refused as `body`
+    without rendering (the renderer is never called) and the live version stays."""
+    if length * uses <= MAX_BODY_HTML_BYTES:
+        uses = MAX_BODY_HTML_BYTES // length + 1
+    definition = (
+        f'[a]: https://x.dk/ "{"t" * length}"' if titled else f"[a]: https://x.dk/{'b' * length}"
+    )
+    body = f"{definition}\n\n" + f"{use} " * uses + "\n"
+    rendered: list[int] = []
+    renderer = rendering._markdown().renderer
+    real_render = renderer.render
+
+    def counting_render(*args: Any) -> str:
+        html = real_render(*args)
+        rendered.append(len(html))
+        return html
+
+    def expect(report: dict[str, Any]) -> None:
+        assert report["status"] == "rejected"
+        assert [e["field"] for e in report["errors"]] == ["body"], report
+        assert "KB HTML" in report["errors"][0]["message"]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(renderer, "render", counting_render)
+        check_both_ways((KEY, markdown_file(FIELDS, body), {"body"}), expect)
+    assert rendered and all(size < MAX_BODY_HTML_BYTES for size in rendered)  # the good ones

@@ -38,6 +38,7 @@ from newsdesk.logic.publishing.loading import (
 )
 from newsdesk.logic.publishing.rendering import (
     MAX_RENDER_COST,
+    TooMuchHtml,
     minutes_for,
     render_body,
     render_cost,
@@ -358,14 +359,15 @@ def _render(body: str) -> tuple[str, int]:
             "tabelceller eller formateringstegn (* _ ` ~). Del artiklen op i flere, eller "
             "fjern gentagne tegn",
         )
-    rendered = render_body(body)
-    size = len(rendered.html.encode("utf-8"))
-    if size > MAX_BODY_HTML_BYTES:
+    try:
+        rendered = render_body(body, max_html_bytes=MAX_BODY_HTML_BYTES)
+    except TooMuchHtml as error:
         raise refuse(
             "body",
-            f"brødteksten er for stor: {size // 1000} KB HTML, grænsen er "
-            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler",
-        )
+            f"brødteksten er for stor: {error.size // 1000} KB HTML, grænsen er "
+            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler (gentages et "
+            "langt link via en henvisning som [navn], tæller det med hver gang)",
+        ) from error
     return rendered.html, rendered.words
 
 

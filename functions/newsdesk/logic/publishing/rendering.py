@@ -72,13 +72,43 @@ class RenderedBody:
     words: int
 
 
-def render_body(body: str) -> RenderedBody:
-    """Parse once; render sanitised HTML and count words from the same tokens."""
+class TooMuchHtml(ValueError):
+    """The body's HTML would be over the limit: at least `size` bytes."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"at least {size} bytes of HTML")
+        self.size = size
+
+
+def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
+    """Parse once; render sanitised HTML and count words from the same tokens.
+
+    TooMuchHtml if the HTML would exceed `max_html_bytes`, raised before rendering when the
+    links' attributes alone exceed it: a reference definition (`[a]: <url> "title"`) is
+    stored once and shared by every `[a]` that uses it, so 100 KB of URL used 10,000 times
+    parses in a moment but would render a gigabyte.
+    """
     markdown = _markdown()
     tokens = markdown.parse(body)
+    attributes = _attribute_characters(tokens)
+    if attributes > max_html_bytes:
+        raise TooMuchHtml(attributes)
     html = markdown.renderer.render(tokens, markdown.options, {})
     words = sum(len(_WORD.findall(part)) for part in _text(tokens))
-    return RenderedBody(_sanitised(html), words)
+    sanitised = _sanitised(html)
+    size = len(sanitised.encode("utf-8"))
+    if size > max_html_bytes:
+        raise TooMuchHtml(size)
+    return RenderedBody(sanitised, words)
+
+
+def _attribute_characters(tokens: list[Token]) -> int:
+    """Characters of the attribute values (href, src, title) the HTML will repeat."""
+    total = 0
+    for token in tokens:
+        for child in token.children or ():
+            total += sum(len(value) for value in child.attrs.values() if isinstance(value, str))
+    return total
 
 
 def render_markdown(body: str) -> str:
