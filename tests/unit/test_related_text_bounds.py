@@ -9,6 +9,7 @@ stemmer, never timed.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,7 @@ import snowballstemmer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from newsdesk.logic.related import text
-from newsdesk.logic.related.profile import analyse, posting_features
+from newsdesk.logic.related.profile import MAX_BODY_CHARACTERS, analyse, posting_features
 from newsdesk.related_records import TERM_PREFIX
 
 from tests.factories import make_article
@@ -134,7 +135,7 @@ def test_a_body_of_one_huge_word_is_analysed_as_without_it(stemmer: CountingStem
     posting key (`RPOST#w:<term>`, at most 2,048 bytes) grows with it."""
     plain = make_article("kaempeord", body_html="<p>Fællesskab i boligforeningen.</p>")
     huge = plain.model_copy(
-        update={"body_html": f"<p>Fællesskab {'bolig' * 68_000} i boligforeningen.</p>"}
+        update={"body_html": f"<p>Fællesskab i boligforeningen. {'bolig' * 68_000}</p>"}
     )
     stemmer.letters = 0
     profile = analyse(huge.model_dump())
@@ -142,3 +143,28 @@ def test_a_body_of_one_huge_word_is_analysed_as_without_it(stemmer: CountingStem
     assert profile.terms == analyse(plain.model_dump()).terms
     longest = max(len(key.encode()) for key in posting_features(profile))
     assert longest <= len(TERM_PREFIX) + 4 * text.MAX_WORD_LENGTH
+
+
+def test_only_the_first_characters_of_a_long_body_are_analysed(stemmer: CountingStemmer) -> None:
+    """A valid 320 KB body of long made-up compounds costs what its first 50,000 characters
+    cost: one stream batch of such articles stays bounded."""
+    rng = random.Random(7)
+
+    def compound() -> str:
+        return "".join(rng.choice(LEXICON) + rng.choice(["", "s", "e"]) for _ in range(12))[:64]
+
+    text_words = [compound() for _ in range(5_000)]
+    full = " ".join(text_words)
+    assert len(full) > 6 * MAX_BODY_CHARACTERS
+    cut = full[:MAX_BODY_CHARACTERS]
+    work = []
+    profiles = []
+    for body in (full, cut):
+        text.stem.cache_clear()
+        text.compound_parts.cache_clear()
+        stemmer.letters = 0
+        article = make_article("lang", body_html=f"<p>{body}</p>")
+        profiles.append(analyse(article.model_dump()))
+        work.append(stemmer.letters)
+    assert profiles[0].terms == profiles[1].terms
+    assert work[0] == work[1] > 0
