@@ -161,7 +161,18 @@ def half_characters(draw: st.DrawFn) -> Upload:
     return KEY, f"---\n{front}---\n{BODY}".encode(), {name}
 
 
+@st.composite
+def escaped_quote_runs(draw: st.DrawFn) -> Upload:
+    """A long line of escaped quotes (`\\"` or `"\\`) in a string never closed: each one
+    used to restart the search for strings over the rest of the line (quadratic)."""
+    unit = draw(st.sampled_from(['\\"', '"\\', '\\"\\\\']))
+    count = draw(st.integers(min_value=1, max_value=300_000))
+    tail = draw(st.sampled_from(["", '"', '", "tags": [[[[[[["x"]]]]]]]}']))
+    return JSON_KEY, ('{"title": "' + unit * count + tail).encode(), {"file"}
+
+
 rejected_uploads = st.one_of(
+    escaped_quote_runs(),
     deep_nesting(),
     big_numbers(),
     blank_fields(),
