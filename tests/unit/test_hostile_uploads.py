@@ -294,6 +294,7 @@ def test_a_reference_link_bomb_is_refused_before_it_is_rendered(
         assert report["status"] == "rejected"
         assert [e["field"] for e in report["errors"]] == ["body"], report
         assert "KB HTML" in report["errors"][0]["message"]
+        assert "bruges via en henvisning" in report["errors"][0]["message"]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(renderer, "render", counting_render)

@@ -362,11 +362,15 @@ def _render(body: str) -> tuple[str, int]:
     try:
         rendered = render_body(body, max_html_bytes=MAX_BODY_HTML_BYTES)
     except TooMuchHtml as error:
+        links = (
+            " (et link, der bruges via en henvisning som [navn], fylder med hver gang det bruges)"
+            if error.in_links
+            else ""
+        )
         raise refuse(
             "body",
             f"brødteksten er for stor: {error.size // 1000} KB HTML, grænsen er "
-            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler (gentages et "
-            "langt link via en henvisning som [navn], tæller det med hver gang)",
+            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler{links}",
         ) from error
     return rendered.html, rendered.words
 

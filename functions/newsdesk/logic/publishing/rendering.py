@@ -73,11 +73,13 @@ class RenderedBody:
 
 
 class TooMuchHtml(ValueError):
-    """The body's HTML would be over the limit: at least `size` bytes."""
+    """The body's HTML would be over the limit: at least `size` bytes (`in_links`: found in
+    the links' attributes before rendering)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, in_links: bool = False) -> None:
         super().__init__(f"at least {size} bytes of HTML")
         self.size = size
+        self.in_links = in_links
 
 
 def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
@@ -92,7 +94,7 @@ def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
     tokens = markdown.parse(body)
     attributes = _attribute_characters(tokens)
     if attributes > max_html_bytes:
-        raise TooMuchHtml(attributes)
+        raise TooMuchHtml(attributes, in_links=True)
     html = markdown.renderer.render(tokens, markdown.options, {})
     words = sum(len(_WORD.findall(part)) for part in _text(tokens))
     sanitised = _sanitised(html)
