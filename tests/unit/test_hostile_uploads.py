@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,8 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from newsdesk.dal import keys
 from newsdesk.logic.publishing import rendering
-from newsdesk.logic.publishing.loading import MAX_DEPTH, MAX_NUMBER_DIGITS
-from newsdesk.logic.publishing.parsing import MAX_BODY_HTML_BYTES
+from newsdesk.logic.publishing.loading import (
+    MAX_DEPTH,
+    MAX_NUMBER_DIGITS,
+    MAX_SOURCE_BYTES,
+    ContentError,
+)
+from newsdesk.logic.publishing.parsing import MAX_BODY_HTML_BYTES, parse_article_source
 from newsdesk.logic.publishing.pipeline import Publisher
 from newsdesk.logic.publishing.reports import MAX_LISTED
 
@@ -31,6 +37,7 @@ FIELDS: dict[str, Any] = {
 BODY = "Legepladsen blev indviet lørdag.\n\nMange beboere var med.\n"
 KEY = "articles/legeplads.md"
 JSON_KEY = "articles/legeplads.json"
+RECEIVED = datetime(2026, 11, 20, 7, tzinfo=UTC)
 
 
 def markdown_file(fields: dict[str, Any], body: str = BODY) -> bytes:
@@ -135,14 +142,16 @@ def many_problems(draw: st.DrawFn) -> Upload:
     if kind == "long-name":
         name = "x" * draw(st.integers(min_value=1_000, max_value=900_000))
         return JSON_KEY, json_file({**FIELDS, name: 1}), {"x" * 199 + "…"}
+    named = {"file"}
     if kind == "unknown":
         fields = {**FIELDS, **{f"felt{i}": 1 for i in range(count)}}
     else:
         fields = {**FIELDS, "tags": [""] * count}
+        named.add("tags")  # too many tags is one problem, found before the tags are checked
     if draw(st.booleans()):
-        return JSON_KEY, json_file(fields), {"file"}
+        return JSON_KEY, json_file(fields), named
     # Over the front matter's size limit is a front_matter refusal: also one short report.
-    return KEY, markdown_file(fields), {"file", "front_matter"}
+    return KEY, markdown_file(fields), named | {"front_matter"}
 
 
 @st.composite
@@ -300,3 +309,16 @@ def test_a_reference_link_bomb_is_refused_before_it_is_rendered(
         patch.setattr(renderer, "render", counting_render)
         check_both_ways((KEY, markdown_file(FIELDS, body), {"body"}), expect)
     assert rendered and all(size < MAX_BODY_HTML_BYTES for size in rendered)  # the good ones
+
+
+@pytest.mark.parametrize("tags", [[""] * 240_000, [[]] * 240_000, "a," * 240_000])
+def test_too_many_tags_is_one_problem_found_before_any_tag_is_checked(tags: object) -> None:
+    """A 1 MB JSON file of blank tags made one validation error per tag (320,000 of them
+    took 670 MB, over the function's 512 MB) before the report kept 20."""
+    data = json_file({**FIELDS, "tags": tags})
+    assert len(data) <= MAX_SOURCE_BYTES
+    with pytest.raises(ContentError) as refused:
+        parse_article_source(JSON_KEY, data, received_at=RECEIVED, words_per_minute=200)
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("tags", "er for lang: højst 20 punkter (der er 240000)")
+    ]
