@@ -93,7 +93,7 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "angle brackets <": lambda size: _fill("<", size),
     "nested quotes >": lambda size: _fill(">", size),
     "nested lists - ": lambda size: _fill("- ", size),
-    "link openings with text": lambda size: _fill("[a](" + "a" * 100, size),
+    "link openings with text": lambda size: _fill("[a](" + "a" * 300, size),
     "reference link bomb [a]": lambda size: (
         f"[a]: https://x.dk/{'b' * (size // 2)}\n\n" + _fill("[a] ", size // 2)
     ),
