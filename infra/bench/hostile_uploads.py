@@ -166,6 +166,7 @@ VALID_BODIES: dict[str, Callable[[], str]] = {
     "35,000 made-up words": lambda: _made_up_words(315_000, 8),
     "64-letter made-up words": lambda: _made_up_words(300_000, 64),
     "64-letter lexicon compounds": lambda: _lexicon_compounds(300_000),
+    "80,000 combining marks": lambda: "a" + "\u0316\u0301" * 40_000,
 }
 
 
