@@ -27,6 +27,7 @@ FEATURE_BENCHMARKS = (
     "infra.bench.hostile_uploads",
     "infra.bench.local_ready",
     "infra.bench.local_reads",
+    "infra.bench.local_readers",
 )
 
 

@@ -13,6 +13,8 @@ import base64
 import json
 import logging
 import re
+import socket
+import sys
 import threading
 import time
 import uuid
@@ -252,6 +254,26 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, payload
 
 
+class GatewaySocketServer(ThreadingHTTPServer):
+    """One thread per connection, and a listen backlog as deep as the system allows.
+
+    API Gateway takes every reader's connection. Python's default backlog of 5 made Linux
+    drop the SYNs of a burst of readers while the accept loop was busy: with 200 at once,
+    some requests hung for a minute (tests/unit/test_local_gateway.py).
+    """
+
+    request_queue_size = socket.SOMAXCONN
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader that left before its answer is one log line, not a traceback on stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("client %s left before its answer (%s)", client_address[0], error)
+            return
+        super().handle_error(request, client_address)
+
+
 class HttpApiServer(BackgroundServer):
     """A threaded HTTP server in front of the functions with HttpApi events."""
 
@@ -266,8 +288,7 @@ class HttpApiServer(BackgroundServer):
         self.routes = sorted(routes, key=lambda pair: pair[0].specificity)
         self.cors = cors
         self.ready = threading.Event()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = GatewaySocketServer((host, port), self._handler_class())
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="http-api", daemon=True
         )
@@ -367,9 +388,13 @@ class HttpApiServer(BackgroundServer):
                 self.send_response(status)
                 for name, value in headers:
                     self.send_header(name, value)
-                self.send_header("content-length", str(len(payload)))
+                # Framing only where there is content: a HEAD's or a 304's Content-Length
+                # must be the GET's full length or absent (RFC 9110, 8.6), never 0.
+                framed = self.command != "HEAD" and status not in (204, 304)
+                if framed:
+                    self.send_header("content-length", str(len(payload)))
                 self.end_headers()
-                if self.command != "HEAD" and status not in (204, 304):
+                if framed:
                     self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:

@@ -4,8 +4,10 @@ lines of concurrent invocations carry their own function name and request id."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -204,3 +206,87 @@ def test_a_readers_token_is_not_written_to_the_log(
     assert status == 200
     assert "/ebooks/b/download?token=…&x=1" in caplog.text
     assert token not in caplog.text
+
+
+def test_many_readers_connecting_at_once_are_all_taken(gateway: HttpApiServer) -> None:
+    """A viral article's readers open connections faster than the accept loop takes them.
+
+    API Gateway takes them all; the local gateway must queue them rather than drop their
+    SYNs (Python's default listen backlog of 5 left 200 concurrent readers' requests hanging
+    for a minute). The server is listening but not accepting here, as when it is busy.
+    """
+    readers = 128
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(readers):
+            # The timeout only bounds a failure: a queued connection completes at once.
+            sockets.append(socket.create_connection(gateway.server.server_address[:2], timeout=5))
+    finally:
+        for connection in sockets:
+            connection.close()
+    assert len(sockets) == readers
+
+
+def conditional_backend(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The API function's conditional GET: 304 without content when the tag matches."""
+    tag = '"v1"'
+    headers = {"etag": tag, "cache-control": "public, max-age=60"}
+    if event["headers"].get("if-none-match") == tag:
+        return {"statusCode": 304, "headers": headers, "body": ""}
+    body = json.dumps({"title": "Ærø"})
+    return {
+        "statusCode": 200,
+        "headers": {**headers, "content-type": "application/json"},
+        "body": body,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "if_none_match", "status"),
+    [("HEAD", None, 200), ("GET", '"v1"', 304), ("HEAD", '"v1"', 304)],
+)
+def test_answers_without_content_claim_no_length_of_zero(
+    gateway: HttpApiServer, method: str, if_none_match: str | None, status: int
+) -> None:
+    """A HEAD's or a 304's Content-Length would have to be the GET's length: it is left out,
+    and the keep-alive connection still carries the next request."""
+    function = gateway.routes[0][1]
+    function.handler = conditional_backend
+    gateway.start()
+    try:
+        connection = http.client.HTTPConnection(*gateway.server.server_address[:2], timeout=10)
+        headers = {"If-None-Match": if_none_match} if if_none_match else {}
+        connection.request(method, "/articles/x", headers=headers)
+        answer = connection.getresponse()
+        assert (answer.status, answer.read()) == (status, b"")
+        assert answer.getheader("content-length") is None
+        assert answer.getheader("etag") == '"v1"'
+        connection.request("GET", "/articles/x")
+        full = connection.getresponse()
+        body = full.read()
+        assert (full.status, json.loads(body)) == (200, {"title": "Ærø"})
+        assert full.getheader("content-length") == str(len(body))
+    finally:
+        gateway.stop()
+
+
+def test_a_reader_who_left_is_a_log_line_not_a_traceback(
+    gateway: HttpApiServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Readers who give up (timeouts, closed tabs) must not flood the terminal under load."""
+    caplog.set_level("INFO", logger="local.api")
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise error
+        except ConnectionError:
+            gateway.server.handle_error(None, ("127.0.0.1", 50000))
+    assert capsys.readouterr().err == ""
+    assert [r.getMessage() for r in caplog.records] == [
+        "client 127.0.0.1 left before its answer ([Errno 32] Broken pipe)",
+        "client 127.0.0.1 left before its answer ([Errno 104] reset)",
+    ]
+    try:
+        raise ValueError("a defect of the gateway itself")
+    except ValueError:
+        gateway.server.handle_error(None, ("127.0.0.1", 50000))
+    assert "ValueError: a defect of the gateway itself" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from newsdesk.api.caching import public_cache_until
+from newsdesk.api.caching import MISSING_PAGE_CACHE, public_cache_until
 from newsdesk.api.problems import ProblemError
 from newsdesk.clock import Clock, system_clock
 from newsdesk.dal import articles as store
@@ -36,9 +36,10 @@ def list_cache_control() -> str:
 
     One more Query of one item (the go-live index): no list outlives the moment a scheduled
     article enters it; overdue go-lives (a schedule fires within a minute) give 0 until
-    carried out. Pages stay one Query: a page's own article is never cached while
-    scheduled (404 problems are no-store), and its related teasers change after any
-    publication, scheduled or not, within the page's lifetime (docs/api.md, "Caching").
+    carried out. Pages stay one Query: a scheduled article's own page is a 404 that no
+    browser keeps and a CDN keeps for seconds (its go-live invalidates the path), and its
+    related teasers change after any publication, scheduled or not, within the page's
+    lifetime (docs/api.md, "Caching").
     """
     now = clock()
     upcoming = scheduling.next_go_live(now, GO_LIVE_GRACE)
@@ -48,9 +49,13 @@ def list_cache_control() -> str:
 
 
 def article_not_found(slug: str) -> ProblemError:
-    """Unknown, draft and unpublished slugs all answer this one 404."""
+    """Unknown, draft and unpublished slugs all answer this one 404, briefly cached at a CDN."""
     return ProblemError(
-        404, "article-not-found", "Article not found", f"No published article '{slug}'."
+        404,
+        "article-not-found",
+        "Article not found",
+        f"No published article '{slug}'.",
+        headers={"Cache-Control": MISSING_PAGE_CACHE, "Vary": "Origin"},
     )
 
 

@@ -23,6 +23,12 @@ PUBLIC_CACHE = (
     f"public, max-age={BROWSER_MAX_AGE}, s-maxage={SHARED_MAX_AGE}, "
     f"stale-while-revalidate={STALE_WHILE_REVALIDATE}"
 )
+# A missing article page (unknown, unpublished, not yet live): browsers ask again each time,
+# a CDN keeps the 404 for seconds, so the readers of a removed viral article do not all reach
+# the origin (a `no-store` 404 is never cached by CloudFront). Publishing the slug invalidates
+# its path at the CDN; without the invalidation the 404 outlives a go-live by this much.
+MISSING_SHARED_MAX_AGE = 10
+MISSING_PAGE_CACHE = f"public, max-age=0, s-maxage={MISSING_SHARED_MAX_AGE}"
 # Editors' previews: the viewer's browser only, never stored.
 PRIVATE_NO_STORE = "private, no-store"
 JSON_MEDIA_TYPE = "application/json"
