@@ -63,14 +63,23 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"II*\x00", 0, "en TIFF-billedfil"),
     (b"MM\x00*", 0, "en TIFF-billedfil"),
 )
-_UTF16_32_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
+_UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
 )
 _UTF8_BOM = b"\xef\xbb\xbf"
+# Danish letters and Word's quotes and dashes as UTF-8 (æ is C3 A6, “ is E2 80 9C): a file with
+# these in it is UTF-8 with a broken part, and reading it as Windows-1252 would garble the rest
+# ("Ã¦", "â€œ"). Windows-1252 text itself hardly ever has "Ã" or "â€" followed by such a byte.
+_UTF8_DANISH = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]")
 _SAVE_AS_TEXT = "Gem artiklen som en tekstfil (UTF-8) med endelsen .md eller .json"
+_NOT_UTF8 = (
+    "Filen er ikke gemt som UTF-8 og blev læst som Windows-1252 (Latin-1), som Word og "
+    "Notesblok på Windows ofte gemmer i; tjek at æ, ø, å og anførselstegn ser rigtige ud, og "
+    "gem filen som UTF-8 næste gang"
+)
 
 
 def looks_like(data: bytes) -> str | None:
@@ -81,31 +90,67 @@ def looks_like(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (a BOM tolerated, newlines normalised); anything else is refused clearly."""
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A file's text, and a warning when it had to be read in an older encoding."""
+
+    text: str
+    warnings: tuple[FieldError, ...] = ()
+
+
+def read_text(data: bytes) -> Text:
+    """The text of an editor's file: UTF-8 (a BOM tolerated), UTF-16/32 with a BOM, or,
+    failing UTF-8 with no UTF-8 in it at all, Windows-1252 (what Word and Notepad on Windows
+    save Danish text as) with a warning; newlines normalised. Anything else is refused."""
     if len(data) > MAX_SOURCE_BYTES:
         raise refuse("file", too_large_message(len(data)))
-    if not data.strip():
-        raise refuse("file", "Filen er tom. Upload filen igen, når den er gemt med indhold.")
     kind = looks_like(data)
     if kind is not None:
         raise refuse("file", f"Filen er ikke en tekstfil: den ligner {kind}. {_SAVE_AS_TEXT}.")
-    for bom, name in _UTF16_32_BOMS:
+    warnings: tuple[FieldError, ...] = ()
+    for bom, codec, name in _UNICODE_BOMS:
         if data.startswith(bom):
-            raise refuse("file", f"Filen er gemt som {name}. Gem den som UTF-8 og upload igen.")
-    data = data.removeprefix(_UTF8_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise refuse(
-            "file",
-            f"Filen er ikke gemt som UTF-8 (første ugyldige tegn på linje {line}); den er "
-            "formentlig gemt som Latin-1/Windows-1252. Gem den som UTF-8 og upload igen.",
-        ) from error
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                raise refuse(
+                    "file", f"Filen er gemt som {name}, men er ødelagt. Gem den som UTF-8."
+                ) from None
+            break
+    else:
+        data = data.removeprefix(_UTF8_BOM)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            text = _windows_1252(data, error)
+            warnings = (FieldError("file", _NOT_UTF8),)
+    if not text.strip():
+        raise refuse("file", "Filen er tom. Upload filen igen, når den er gemt med indhold.")
     if "\x00" in text:
         raise refuse("file", f"Filen indeholder NUL-tegn og er ikke en tekstfil. {_SAVE_AS_TEXT}.")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return Text(text.replace("\r\n", "\n").replace("\r", "\n"), warnings)
+
+
+def _windows_1252(data: bytes, error: UnicodeDecodeError) -> str:
+    """`data` read as Windows-1252, or the refusal naming the first byte UTF-8 could not read
+    (when the file also has UTF-8 in it, or a byte Windows-1252 does not define)."""
+    if _UTF8_DANISH.search(data) is None:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    line = data[: error.start].count(b"\n") + 1
+    raise refuse(
+        "file",
+        f"Filen er ikke gemt som UTF-8 (første ugyldige tegn på linje {line}), og den kan "
+        "heller ikke læses som Windows-1252; måske er den kopieret sammen af filer med "
+        "forskellig tegnkodning. Gem den som UTF-8 og upload igen.",
+    ) from error
+
+
+def decode_text(data: bytes) -> str:
+    """The text of `read_text`, for files whose readers take no warnings (e-books)."""
+    return read_text(data).text
 
 
 def too_large_message(size: int) -> str:

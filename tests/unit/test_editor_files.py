@@ -1,0 +1,282 @@
+"""Files as editors really save them: Word/Notepad encodings, line endings, invisible
+characters, macOS's decomposed letters, Danish dates and field names in other case.
+
+Each case either publishes what the editor meant (the same Article as the tidy UTF-8 file) or
+is refused with a Danish message that says what to do.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from newsdesk.labels import label_slug
+from newsdesk.logic.publishing.parsing import (
+    ContentError,
+    FieldError,
+    parse_article,
+    parse_article_source,
+    parse_ebook,
+)
+from newsdesk.models import Article
+
+RECEIVED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+FIELDS: dict[str, Any] = {
+    "title": "Smørrebrød på Ærø – “det gode liv”",
+    "category": "Økonomi",
+    "tags": ["Fællesskab", "Børn"],
+    "author": "Åse Ødegård",
+    "published_at": "2026-12-03T10:00:00+01:00",
+}
+BODY = "Åens bredder er grønne, og søen ligger stille.\n\n## Øen\n\nMange var med.\n"
+
+
+def text_file(fields: dict[str, Any] = FIELDS, body: str = BODY) -> str:
+    front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
+    return f"---\n{front}---\n{body}"
+
+
+def article(data: bytes, key: str = "articles/oe.md") -> Article:
+    return parse_article(key, data, received_at=RECEIVED, words_per_minute=200)
+
+
+def errors_of(data: bytes, key: str = "articles/oe.md") -> list[FieldError]:
+    with pytest.raises(ContentError) as caught:
+        article(data, key)
+    return caught.value.errors
+
+
+TIDY = article(text_file().encode())
+
+
+# Encodings and line endings
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbf" + text_file().encode(),
+        text_file().encode("utf-16"),  # Notepad's "Unicode": little-endian with a BOM
+        b"\xfe\xff" + text_file().encode("utf-16-be"),
+        text_file().encode("utf-32"),
+        text_file().replace("\n", "\r\n").encode(),
+        text_file().replace("\n", "\r").encode(),  # classic Mac OS
+        text_file().replace("\n", "\r\n").encode("utf-16"),
+    ],
+    ids=["utf8-bom", "utf16-le", "utf16-be", "utf32", "crlf", "cr", "utf16-crlf"],
+)
+def test_unicode_files_publish_as_the_tidy_file(data: bytes) -> None:
+    source = parse_article_source(
+        "articles/oe.md", data, received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.article == TIDY
+    assert source.warnings == ()
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_windows_1252_file_publishes_with_a_warning(codec: str) -> None:
+    fields = FIELDS if codec == "cp1252" else {**FIELDS, "title": "Smørrebrød på Ærø"}
+    source = parse_article_source(
+        "articles/oe.md",
+        text_file(fields).replace("\n", "\r\n").encode(codec),
+        received_at=RECEIVED,
+        words_per_minute=200,
+    )
+    assert source.article == article(text_file(fields).encode())
+    [warning] = source.warnings
+    assert warning.field == "file"
+    assert "Windows-1252" in warning.message and "gem filen som UTF-8" in warning.message
+
+
+_cp1252_text = st.text(
+    alphabet=st.sampled_from("abcæøåÆØÅéü “”‘’–—…€«»½§.,;!?0123456789"),
+    min_size=1,
+    max_size=60,
+).filter(lambda s: s.strip() and not s.strip().startswith(("-", "?")))
+
+
+@given(title=_cp1252_text, category=_cp1252_text.map(lambda s: s[:60]))
+@settings(max_examples=80)
+def test_any_windows_1252_text_reads_as_its_utf8_twin(title: str, category: str) -> None:
+    fields = {**FIELDS, "title": title, "category": category}
+    try:
+        expected = article(text_file(fields).encode())
+    except ContentError:
+        return  # e.g. a category with no letters: the same refusal either way is checked below
+    assert article(text_file(fields).encode("cp1252")) == expected
+
+
+def test_mixed_or_undecodable_files_are_refused_in_danish() -> None:
+    mixed = "Ærø “citat”\n".encode() + text_file().encode("cp1252")
+    [error] = errors_of(mixed)
+    assert error.field == "file"
+    assert "ikke gemt som UTF-8 (første ugyldige tegn på linje" in error.message
+    assert "Gem den som UTF-8 og upload igen" in error.message
+    [error] = errors_of(b"\xff\xfe-\x00-")  # half a UTF-16 character
+    assert error.field == "file"
+    assert error.message == "Filen er gemt som UTF-16, men er ødelagt. Gem den som UTF-8."
+
+
+def test_ebook_in_utf16_or_windows_1252_is_read() -> None:
+    text = "---\r\nTitle: Ærøs bedste\r\ndescription: Find de gode steder.\r\n---\r\n"
+    for data in (text.encode("utf-16"), text.encode("cp1252")):
+        ebook = parse_ebook("ebooks/aeroe.md", data)
+        assert (ebook.id, ebook.title) == ("aeroe", "Ærøs bedste")
+
+
+# Invisible characters, non-breaking spaces and decomposed letters
+
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff"
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(_INVISIBLE)), max_size=6),
+    st.booleans(),
+)
+@settings(max_examples=80)
+def test_invisible_characters_and_nfd_change_nothing(
+    insertions: list[tuple[int, str]], decomposed: bool
+) -> None:
+    def sloppy(text: str) -> str:
+        for position, char in insertions:
+            cut = position % (len(text) + 1)
+            text = text[:cut] + char + text[cut:]
+        return unicodedata.normalize("NFD", text) if decomposed else text
+
+    fields = {
+        **FIELDS,
+        "title": sloppy(FIELDS["title"]),
+        "category": sloppy(FIELDS["category"]),
+        "tags": [sloppy(tag) for tag in FIELDS["tags"]],
+        "author": sloppy(FIELDS["author"]),
+    }
+    body = unicodedata.normalize("NFD", BODY) if decomposed else BODY
+    assert article(text_file(fields, body).encode()) == TIDY
+
+
+def test_labels_with_non_breaking_or_doubled_spaces_are_the_plain_label() -> None:
+    fields = {
+        **FIELDS,
+        "category": "\u00a0Grønne\u00a0 områder ",
+        "tags": "Bolig,  bolig , Grønne\u00a0områder",
+    }
+    parsed = article(text_file(fields).encode())
+    assert parsed.category == "Grønne områder"
+    assert parsed.tags == ["Bolig", "Grønne områder"]
+    assert label_slug(parsed.category) == "groenne-omraader"
+
+
+def test_title_keeps_a_deliberate_non_breaking_space() -> None:
+    parsed = article(text_file({**FIELDS, "title": "Åbent kl.\u00a010"}).encode())
+    assert parsed.title == "Åbent kl.\u00a010"
+
+
+# Dates as Danes type them
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("3. december 2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
+        ("3 dec. 2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
+        ("03-12-2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
+        ("03.12.2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
+        ("3/12/2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
+        ("2026-12-03 10:00", datetime(2026, 12, 3, 10, tzinfo=COPENHAGEN)),
+        ("2026-12-03 10.00", datetime(2026, 12, 3, 10, tzinfo=COPENHAGEN)),
+        ("3. december 2026 kl. 10.30", datetime(2026, 12, 3, 10, 30, tzinfo=COPENHAGEN)),
+        ("1. juli 2026 kl. 8:00", datetime(2026, 7, 1, 8, tzinfo=COPENHAGEN)),  # summer time
+        ("03-12-2026 10:00 +01:00", datetime(2026, 12, 3, 9, tzinfo=UTC)),
+        ("03-12-2026 10:00Z", datetime(2026, 12, 3, 10, tzinfo=UTC)),
+        ("2026-12-03T10:00:00+01:00", datetime(2026, 12, 3, 9, tzinfo=UTC)),
+    ],
+)
+def test_danish_dates_are_read(typed: str, meant: datetime) -> None:
+    parsed = article(text_file({**FIELDS, "published_at": typed}).encode())
+    assert parsed.published_at == meant
+
+
+@pytest.mark.parametrize("typed", ["31-02-2026", "3. decembre 2026", "03-12-26", "i morgen"])
+def test_impossible_or_ambiguous_dates_are_refused_with_examples(typed: str) -> None:
+    [error] = errors_of(text_file({**FIELDS, "published_at": typed}).encode())
+    assert error.field == "published_at"
+    assert error.message.startswith("er ikke en dato: skriv en dato (2026-11-20, 20-11-2026")
+
+
+@given(
+    st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2900, 12, 31)),
+    st.sampled_from(["{d}-{m}-{y}", "{d}.{m}.{y}", "{d}/{m}/{y}", "{d}. {name} {y}"]),
+)
+@settings(max_examples=80)
+def test_every_day_in_danish_forms_is_that_day(moment: datetime, form: str) -> None:
+    names = "januar februar marts april maj juni juli august september oktober november december"
+    typed = form.format(
+        d=moment.day, m=f"{moment.month:02}", y=moment.year, name=names.split()[moment.month - 1]
+    )
+    time = f"{moment.hour:02}.{moment.minute:02}"
+    parsed = article(text_file({**FIELDS, "published_at": f"{typed} kl. {time}"}).encode())
+    wall = parsed.published_at.astimezone(COPENHAGEN).replace(tzinfo=None)
+    expected = moment.replace(second=0, microsecond=0)
+    # A wall time that does not exist (spring forward) is read one hour on; nothing else moves.
+    assert wall - expected in {timedelta(0), timedelta(hours=1)}
+
+
+# Field names
+
+
+def test_field_names_in_other_case_are_the_fields() -> None:
+    text = text_file().replace("title:", "Title:").replace("category:", "CATEGORY:")
+    assert article(text.encode()) == TIDY
+
+
+def test_a_field_given_twice_in_other_case_is_refused() -> None:
+    text = text_file().replace("title:", "Title: Andet\ntitle:")
+    [error] = errors_of(text.encode())
+    assert error.field == "Title"
+    assert error.message == "feltet `title` står to gange (også som 'Title'); slet den ene linje"
+
+
+def test_danish_field_names_name_the_english_field() -> None:
+    text = text_file().replace("title:", "Titel:").replace("author:", "forfatter:")
+    errors = {e.field: e.message for e in errors_of(text.encode())}
+    assert errors["Titel"] == "felternes navne er engelske: skriv `title` i stedet for 'Titel'"
+    assert errors["forfatter"].startswith("felternes navne er engelske: skriv `author`")
+    assert errors["title"] == errors["author"] == "feltet mangler; det skal altid være der"
+
+
+def test_draft_with_a_danish_field_name_still_unpublishes() -> None:
+    data = "---\nTitel: Halvfærdig\nStatus: Draft\n---\n".encode()
+    source = parse_article_source(
+        "articles/oe.md", data, received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.status == "draft"
+
+
+# File names
+
+
+@pytest.mark.parametrize("key", ["articles/Ærø.md.txt", "articles/ærø.txt", "articles/Ærø.docx"])
+def test_text_or_word_extension_says_to_rename_to_md(key: str) -> None:
+    [error] = errors_of(text_file().encode(), key)
+    assert error.field == "file"
+    assert "omdøb den, så den ender på .md" in error.message
+
+
+def test_decomposed_and_composed_file_names_give_one_slug() -> None:
+    composed = article(text_file().encode(), "articles/Sø og Å.MD")
+    decomposed = article(
+        text_file().encode(), unicodedata.normalize("NFD", "articles/Sø og Å.markdown")
+    )
+    assert composed.slug == decomposed.slug == "soe-og-aa"
+
+
+def test_offsets_from_yaml_timestamps_are_kept() -> None:
+    parsed = article(text_file({**FIELDS, "published_at": "2026-12-03 10:00:00 +02:00"}).encode())
+    assert parsed.published_at == datetime(2026, 12, 3, 10, tzinfo=timezone(timedelta(hours=2)))
