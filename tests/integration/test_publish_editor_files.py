@@ -103,3 +103,17 @@ def test_refused_sloppy_upload_reports_in_danish_and_keeps_the_live_article(desk
         assert report["status"] == "rejected", needle
         assert any(needle in error["message"] for error in report["errors"]), report["errors"]
         assert live("aeroe") == before
+
+
+def test_same_name_from_a_mac_and_from_windows_names_the_look_alike(desk: Desk) -> None:
+    windows = "articles/Åen.md"
+    mac = unicodedata.normalize("NFD", windows)
+    assert mac != windows
+    assert desk.upload(windows, TIDY.encode())["status"] == "published"
+    report = desk.upload(mac, TIDY.encode())
+    assert report["status"] == "rejected"
+    [error] = report["errors"]
+    assert error["field"] == "slug"
+    assert "gemt med andre tegn (fx æ, ø eller å fra en Mac" in error["message"]
+    other = desk.upload("articles/andet.md", TIDY.replace("title:", "slug: aaen\ntitle:").encode())
+    assert "andre tegn" not in other["errors"][0]["message"]

@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import posixpath
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -468,7 +469,8 @@ class Publisher:
             taken = FieldError(
                 "slug",
                 f"slug'en '{article.slug}' bruges allerede af {owner}. Vælg en anden `slug`, "
-                "eller slet eller afpublicér den anden fil: så udgives denne automatisk",
+                "eller slet eller afpublicér den anden fil: så udgives denne automatisk"
+                + _look_alike(owner, event.key),
             )
             return Decision(Outcome("rejected", [taken]), False, None, source, claim=article.slug)
         if not plan.is_live(article.published_at, self.clock()):
@@ -903,6 +905,21 @@ def _pdf_key(markdown_key: str) -> str:
 
 def _markdown_key(pdf_key: str) -> str:
     return pdf_key[: -len(".pdf")] + ".md"
+
+
+def _look_alike(owner: str, key: str) -> str:
+    """A hint when the owner's key reads like `key` (æ/ø/å stored decomposed by a Mac, or
+    other capitals): two objects in S3 that an editor sees as one file."""
+    if _folded_key(owner) != _folded_key(key):
+        return ""
+    return (
+        ". Den anden fil hedder det samme, men er gemt med andre tegn (fx æ, ø eller å fra en "
+        "Mac, eller andre store og små bogstaver), så bucketten har to filer: slet den ene"
+    )
+
+
+def _folded_key(key: str) -> str:
+    return unicodedata.normalize("NFC", key).casefold()
 
 
 def _too_large(size: int) -> FieldError:
