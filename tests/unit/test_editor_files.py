@@ -280,3 +280,21 @@ def test_decomposed_and_composed_file_names_give_one_slug() -> None:
 def test_offsets_from_yaml_timestamps_are_kept() -> None:
     parsed = article(text_file({**FIELDS, "published_at": "2026-12-03 10:00:00 +02:00"}).encode())
     assert parsed.published_at == datetime(2026, 12, 3, 10, tzinfo=timezone(timedelta(hours=2)))
+
+
+# Tabs where Notepad users press Tab
+
+
+def test_tabs_that_indent_or_line_up_values_are_spaces() -> None:
+    text = (
+        "---\ntitle:\tSmørrebrød på Ærø – “det gode liv”\ncategory:\t\tØkonomi\ntags:\n"
+        "\t- Fællesskab\n\t-\tBørn\nauthor:\n\tfirst_name: Åse\n\tlast_name:\tØdegård\n"
+        "published_at:\t2026-12-03T10:00:00+01:00\n---\n" + BODY
+    )
+    assert article(text.encode()) == TIDY
+
+
+def test_a_tab_inside_a_title_is_still_refused() -> None:
+    [error] = errors_of(text_file({**FIELDS, "title": "Smørrebrød\tpå Ærø"}).encode())
+    assert error.field == "title"
+    assert "uden linjeskift eller tabulator" in error.message

@@ -335,6 +335,19 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
     return hint or "YAML-syntaksen er ugyldig her", line
 
 
+# YAML allows no tab where Notepad users press Tab: to indent, and to line values up after the
+# field name or a list's dash. Those tabs become spaces (a tab indents as two); the lines stay.
+_LEADING_TABS = re.compile(r"^[\t ]*\t[\t ]*", re.MULTILINE)
+_TAB_AFTER_NAME = re.compile(r"^( *(?:[\w-]+:|-))[\t ]*\t[\t ]*", re.MULTILINE)
+
+
+def _untabbed(text: str) -> str:
+    if "\t" not in text:
+        return text
+    text = _LEADING_TABS.sub(lambda match: match.group().replace("\t", "  "), text)
+    return _TAB_AFTER_NAME.sub(r"\1 ", text)
+
+
 def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     """The front matter's YAML as a mapping with string keys, or a `front_matter` error.
 
@@ -347,6 +360,7 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
             f"{_danish_number(MAX_FRONT_MATTER_BYTES)} bytes; hold den til felterne og læg "
             "teksten efter den afsluttende '---'.",
         )
+    text = _untabbed(text)
     try:
         loaded = yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader subclass
     except _Refusal as error:
