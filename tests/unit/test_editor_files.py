@@ -298,3 +298,46 @@ def test_a_tab_inside_a_title_is_still_refused() -> None:
     [error] = errors_of(text_file({**FIELDS, "title": "Smørrebrød\tpå Ærø"}).encode())
     assert error.field == "title"
     assert "uden linjeskift eller tabulator" in error.message
+
+
+# Links and images that lead nowhere on the site
+
+
+def test_links_and_images_that_cannot_work_publish_with_a_warning_each() -> None:
+    body = (
+        "Se ![kort](billeder/kort.jpg) og ![foto](C:\\Users\\asta\\foto.jpg) og "
+        "![word](file:///C:/Users/asta/foto.jpg).\n\n[Kommunen](www.ballerup.dk), "
+        "[skriv](asta@example.dk), [tidligere](/articles/gaardfest), [top](#top), "
+        "[godt](https://ballerup.dk) og ![ok](https://example.dk/kort.jpg).\n"
+    )
+    source = parse_article_source(
+        "articles/oe.md", text_file(body=body).encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.article is not None
+    messages = [w.message for w in source.warnings if w.field == "body"]
+    assert messages == [
+        "billedet 'file:///C:/Users/asta/foto.jpg' virker ikke på sitet; et billede skal ligge "
+        "på nettet: skriv hele dets adresse, der begynder med https://, ikke en sti til en fil "
+        "på din computer eller ved siden af artiklen",
+        "billedet 'billeder/kort.jpg' virker ikke på sitet; et billede skal ligge på nettet: "
+        "skriv hele dets adresse, der begynder med https://, ikke en sti til en fil på din "
+        "computer eller ved siden af artiklen",
+        "billedet 'C:\\Users\\asta\\foto.jpg' virker ikke på sitet; et billede skal ligge på "
+        "nettet: skriv hele dets adresse, der begynder med https://, ikke en sti til en fil på "
+        "din computer eller ved siden af artiklen",
+        "linket 'www.ballerup.dk' virker ikke på sitet; skriv hele adressen: "
+        "https://www.ballerup.dk",
+        "linket 'asta@example.dk' virker ikke på sitet; skriv mailto:asta@example.dk, hvis det "
+        "er en e-mailadresse",
+    ]
+    assert 'href="/articles/gaardfest"' in source.article.body_html
+
+
+@given(st.lists(st.sampled_from(["a.jpg", "www.x.dk", "x@y.dk", "../b.png"]), max_size=30))
+@settings(max_examples=30)
+def test_address_warnings_are_few_however_many_mistakes(targets: list[str]) -> None:
+    body = "Tekst.\n\n" + " ".join(f"[l{i}]({t})" for i, t in enumerate(targets)) + "\n"
+    source = parse_article_source(
+        "articles/oe.md", text_file(body=body).encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert len([w for w in source.warnings if w.field == "body"]) == min(len(targets), 5)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -40,6 +41,7 @@ from newsdesk.logic.publishing.loading import (
 )
 from newsdesk.logic.publishing.rendering import (
     MAX_RENDER_COST,
+    RenderedBody,
     minutes_for,
     render_body,
     render_cost,
@@ -465,8 +467,8 @@ def _reading_warning(given: int | None, computed: int) -> list[FieldError]:
     ]
 
 
-def _render(body: str) -> tuple[str, int]:
-    """The body's HTML and word count, or a `body` error before any expensive work."""
+def _render(body: str) -> RenderedBody:
+    """The body rendered, or a `body` error before any expensive work."""
     if not body.strip():
         raise refuse("body", "artiklen har ingen brødtekst")
     if render_cost(body) > MAX_RENDER_COST:
@@ -484,7 +486,32 @@ def _render(body: str) -> tuple[str, int]:
             f"brødteksten er for stor: {size // 1000} KB HTML, grænsen er "
             f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler",
         )
-    return rendered.html, rendered.words
+    return rendered
+
+
+# Links and images named in warnings: the first few are enough to find the mistake.
+MAX_ADDRESS_WARNINGS = 5
+
+
+def _address_warnings(broken: tuple[tuple[str, str], ...]) -> list[FieldError]:
+    """Links and images that lead nowhere on the site, with the fix an editor can make."""
+    warnings: list[FieldError] = []
+    for kind, target in broken[:MAX_ADDRESS_WARNINGS]:
+        shown = unquote(target)[:200]
+        if "@" in shown and ":" not in shown:
+            fix = f"skriv mailto:{shown}, hvis det er en e-mailadresse"
+        elif shown.lower().startswith("www."):
+            fix = f"skriv hele adressen: https://{shown}"
+        elif kind == "image":
+            fix = (
+                "et billede skal ligge på nettet: skriv hele dets adresse, der begynder med "
+                "https://, ikke en sti til en fil på din computer eller ved siden af artiklen"
+            )
+        else:
+            fix = "skriv hele adressen, der begynder med https://"
+        what = "billedet" if kind == "image" else "linket"
+        warnings.append(FieldError("body", f"{what} '{shown}' virker ikke på sitet; {fix}"))
+    return warnings
 
 
 def _article(
@@ -504,7 +531,9 @@ def _article(
         if not ebook_id:
             raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
     pins = _pins(fields.related, slug)
-    body_html, words = _render(unicodedata.normalize("NFC", fields.body))
+    rendered = _render(unicodedata.normalize("NFC", fields.body))
+    body_html, words = rendered.html, rendered.words
+    warnings += _address_warnings(rendered.broken)
     computed = minutes_for(words, words_per_minute)
     warnings += _reading_warning(fields.reading_minutes, computed)
     article = Article(

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -66,10 +67,18 @@ def render_cost(body: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    """A body parsed once: its sanitised HTML and the number of words a reader reads."""
+    """A body parsed once: its sanitised HTML, the number of words a reader reads, and the
+    links and images ("link"/"image", address) that cannot work where the article is read."""
 
     html: str
     words: int
+    broken: tuple[tuple[str, str], ...] = ()
+
+
+# A link or image markdown-it refuses to render (it stays as text): Word's local files mostly.
+_REFUSED_TARGET = re.compile(
+    r"(!?)\[[^\]\n]*\]\(\s*<?((?:file|javascript|vbscript|data):[^)\s>]*)", re.IGNORECASE
+)
 
 
 def render_body(body: str) -> RenderedBody:
@@ -78,7 +87,33 @@ def render_body(body: str) -> RenderedBody:
     tokens = markdown.parse(body)
     html = markdown.renderer.render(tokens, markdown.options, {})
     words = sum(len(_WORD.findall(part)) for part in _text(tokens))
-    return RenderedBody(_sanitised(html), words)
+    broken = [
+        ("image" if match.group(1) else "link", match.group(2))
+        for match in _REFUSED_TARGET.finditer(body)
+    ]
+    broken += [(kind, target) for kind, target in _targets(tokens) if not _works(target)]
+    return RenderedBody(_sanitised(html), words, tuple(broken))
+
+
+def _targets(tokens: list[Token]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for token in tokens:
+        if token.type == "image":
+            found.append(("image", str(token.attrs.get("src", ""))))
+        elif token.type == "link_open":
+            found.append(("link", str(token.attrs.get("href", ""))))
+        if token.children:
+            found.extend(_targets(token.children))
+    return found
+
+
+def _works(target: str) -> bool:
+    """An address that leads somewhere from any page: a URL with an allowed scheme, a path
+    from the site's root, or an anchor. `billeder/foto.jpg`, `www.x.dk`, `C:\\…` do not."""
+    scheme = urlsplit(target).scheme.lower()
+    if scheme:
+        return scheme in URL_SCHEMES and len(scheme) > 1
+    return target.startswith(("/", "#"))
 
 
 def render_markdown(body: str) -> str:
