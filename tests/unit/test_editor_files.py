@@ -341,3 +341,32 @@ def test_address_warnings_are_few_however_many_mistakes(targets: list[str]) -> N
         "articles/oe.md", text_file(body=body).encode(), received_at=RECEIVED, words_per_minute=200
     )
     assert len([w for w in source.warnings if w.field == "body"]) == min(len(targets), 5)
+
+
+# Autocorrection: Word and phones turn `---` into a dash and " into “ ”
+
+
+@pytest.mark.parametrize("dash", ["—", "–"])
+def test_front_matter_between_autocorrected_dashes_is_read(dash: str) -> None:
+    text = text_file().replace("---\n", f"{dash}\n", 1)
+    assert article(text.encode()) == TIDY
+    closing_too = dash + text.removeprefix(dash).replace("\n---\n", f"\n{dash}\n", 1)
+    assert article(closing_too.encode()) == TIDY
+
+
+def test_a_dash_line_in_the_body_stays_in_the_body() -> None:
+    parsed = article(text_file(body="Første scene.\n\n—\n\nAnden scene.\n").encode())
+    assert "—" in parsed.body_html and "Anden scene" in parsed.body_html
+
+
+def test_non_breaking_space_after_the_colon_is_a_space() -> None:
+    text = text_file().replace("title: ", "title:\u00a0").replace("category: ", "category:\u00a0")
+    assert article(text.encode()) == TIDY
+
+
+def test_smart_quotes_that_break_yaml_are_named() -> None:
+    text = text_file().replace("title: ", "title: “Ballerup: nyt torv” ")
+    [error] = errors_of(text.encode())
+    assert error.field == "front_matter"
+    assert error.message.startswith("Linje 2: ugyldig YAML: et kolon midt i en tekst")
+    assert "Anførselstegnene på linjen er “ ”" in error.message

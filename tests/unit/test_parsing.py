@@ -485,7 +485,7 @@ def test_valid_front_matter_round_trips(
     assert article.title == unicodedata.normalize("NFC", title).strip()
     assert article.category == " ".join(unicodedata.normalize("NFC", category).split())
     assert article.published_at == published
-    assert article.author.first_name == " ".join(first.split())
+    assert article.author.first_name == " ".join(unicodedata.normalize("NFC", first).split())
     assert len(article.tags) <= len(tags)
     assert article.reading_minutes == (minutes or 1)
 

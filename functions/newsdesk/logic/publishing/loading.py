@@ -335,14 +335,17 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
     return hint or "YAML-syntaksen er ugyldig her", line
 
 
+# Typographic quotes autocorrection puts where an editor typed YAML's " or '.
+_SMART_QUOTES = re.compile("[“”„‟‘’‚«»]")
 # YAML allows no tab where Notepad users press Tab: to indent, and to line values up after the
 # field name or a list's dash. Those tabs become spaces (a tab indents as two); the lines stay.
 _LEADING_TABS = re.compile(r"^[\t ]*\t[\t ]*", re.MULTILINE)
-_TAB_AFTER_NAME = re.compile(r"^( *(?:[\w-]+:|-))[\t ]*\t[\t ]*", re.MULTILINE)
+# A non-breaking space after the colon (copied from a web page or a Word table) is a space too.
+_TAB_AFTER_NAME = re.compile(r"^( *(?:[\w-]+:|-))[\t \u00a0]*[\t\u00a0][\t \u00a0]*", re.MULTILINE)
 
 
 def _untabbed(text: str) -> str:
-    if "\t" not in text:
+    if "\t" not in text and "\u00a0" not in text:
         return text
     text = _LEADING_TABS.sub(lambda match: match.group().replace("\t", "  "), text)
     return _TAB_AFTER_NAME.sub(r"\1 ", text)
@@ -370,6 +373,13 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     except yaml.MarkedYAMLError as error:
         hint, problem_line = _yaml_problem(error)
         where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
+        lines = text.split("\n")
+        said = lines[problem_line - 1] if problem_line and problem_line <= len(lines) else ""
+        if _SMART_QUOTES.search(said):
+            hint += (
+                '. Anførselstegnene på linjen er “ ” (Word og telefoner laver " om til dem), '
+                "og dem læser YAML ikke som anførselstegn: skriv almindelige \" eller '"
+            )
         raise refuse("front_matter", f"{where}ugyldig YAML: {hint}.") from error
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         raise refuse("front_matter", "Ugyldig YAML i front matter.") from error
@@ -380,16 +390,23 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     return whole_characters({str(k): v for k, v in loaded.items()}, "front_matter")
 
 
+# What Word's and iPhone's autocorrection make of a typed `---` (or `--`): one long dash.
+_DASH_FENCES = frozenset({"—", "–"})
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, Markdown body) of a `---`-delimited document."""
+    """(front matter mapping, Markdown body) of a `---`-delimited document; a file whose
+    first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
     first, _, rest = text.partition("\n")
-    if first.rstrip() != "---":
+    fence = first.rstrip()
+    if fence != "---" and fence not in _DASH_FENCES:
         raise refuse(
             "front_matter",
             "Filen skal begynde med en linje med '---', derefter felterne (title, category, "
             "author …) og så en linje med '---' før selve teksten.",
         )
-    closing = re.search(r"^(?:---|\.\.\.)[ \t]*$", rest, flags=re.MULTILINE)
+    closings = r"---|\.\.\." if fence == "---" else rf"---|{fence}"
+    closing = re.search(rf"^(?:{closings})[ \t]*$", rest, flags=re.MULTILINE)
     if closing is None:
         raise refuse(
             "front_matter",
