@@ -193,6 +193,8 @@ def test_title_keeps_a_deliberate_non_breaking_space() -> None:
         ("2026-12-03 10.00", datetime(2026, 12, 3, 10, tzinfo=COPENHAGEN)),
         ("3. december 2026 kl. 10.30", datetime(2026, 12, 3, 10, 30, tzinfo=COPENHAGEN)),
         ("1. juli 2026 kl. 8:00", datetime(2026, 7, 1, 8, tzinfo=COPENHAGEN)),  # summer time
+        ("d. 3. december 2026 kl. 10", datetime(2026, 12, 3, 10, tzinfo=COPENHAGEN)),
+        ("D. 3/12/2026", datetime(2026, 12, 3, tzinfo=COPENHAGEN)),
         ("03-12-2026 10:00 +01:00", datetime(2026, 12, 3, 9, tzinfo=UTC)),
         ("03-12-2026 10:00Z", datetime(2026, 12, 3, 10, tzinfo=UTC)),
         ("2026-12-03T10:00:00+01:00", datetime(2026, 12, 3, 9, tzinfo=UTC)),

@@ -91,15 +91,16 @@ _MONTHS = {
     for name in names
 }  # fmt: skip
 # How Danes write a moment: "3. december 2026", "03-12-2026", "3/12/2026", "03.12.2026", each
-# optionally followed by a time ("10:00", "kl. 10.00", "10:00:30") and an offset ("+01:00", "Z");
+# optionally followed by a time ("10:00", "kl. 10.00", "kl. 10") and an offset ("+01:00", "Z");
 # and ISO dates with the Danish dot in the time ("2026-12-03 10.00"). Day before month, always.
 _CLOCK = (
-    r"(?:[ T,]+(?:kl\.?\s*)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?"
+    r"(?:[ T,]+(?:kl\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?)?"
     r"\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?"
 )
+_DAY = r"(?:d\.?\s*)?(?P<day>\d{1,2})"  # "d. 3. december 2026"
 _DANISH_DATES = (
-    re.compile(r"(?P<day>\d{1,2})[-./](?P<month>\d{1,2})[-./](?P<year>\d{4})" + _CLOCK, re.I),
-    re.compile(r"(?P<day>\d{1,2})\.?\s*(?P<name>[a-zæøå]+)\.?\s+(?P<year>\d{4})" + _CLOCK, re.I),
+    re.compile(_DAY + r"[-./](?P<month>\d{1,2})[-./](?P<year>\d{4})" + _CLOCK, re.I),
+    re.compile(_DAY + r"\.?\s*(?P<name>[a-zæøå]+)\.?\s+(?P<year>\d{4})" + _CLOCK, re.I),
     re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _CLOCK, re.I),
 )
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional formatting
