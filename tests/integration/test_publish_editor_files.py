@@ -117,3 +117,21 @@ def test_same_name_from_a_mac_and_from_windows_names_the_look_alike(desk: Desk) 
     assert "gemt med andre tegn (fx æ, ø eller å fra en Mac" in error["message"]
     other = desk.upload("articles/andet.md", TIDY.replace("title:", "slug: aaen\ntitle:").encode())
     assert "andre tegn" not in other["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("pdf_first", [False, True])
+def test_ebook_halves_from_a_mac_and_from_windows_find_each_other(
+    desk: Desk, pdf_first: bool
+) -> None:
+    markdown = "ebooks/Åens guide.md"
+    pdf = unicodedata.normalize("NFD", "ebooks/Åens guide.pdf")  # uploaded from a Mac
+    uploads = [(markdown, b"---\ntitle: Guide\ndescription: Til aaen\n---\n"), (pdf, b"%PDF-1.4\n")]
+    for key, data in reversed(uploads) if pdf_first else uploads:
+        desk.upload(key, data)
+    assert desk.report(markdown)["status"] == "published"
+    assert desk.report(pdf)["status"] == "published"
+    assert desk.report(pdf)["slug"] == "aaens-guide"
+
+    desk.remove(pdf)
+    waiting = desk.report(markdown)
+    assert (waiting["status"], waiting["missing"]) == ("pending", ["ebooks/Åens guide.pdf"])
