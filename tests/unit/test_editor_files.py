@@ -372,3 +372,23 @@ def test_smart_quotes_that_break_yaml_are_named() -> None:
     assert error.field == "front_matter"
     assert error.message.startswith("Linje 2: ugyldig YAML: et kolon midt i en tekst")
     assert "Anførselstegnene på linjen er “ ”" in error.message
+
+
+def test_pasted_bullets_are_a_list() -> None:
+    body = "Det skal du have med:\n\n• madpakke\n●\tgummistøvler\n\n  ▪ regntøj\n"
+    parsed = article(text_file(body=body).encode())
+    assert parsed.body_html.count("<li>") == 3
+    assert "•" not in parsed.body_html and "gummistøvler" in parsed.body_html
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_unicode_line_separators_are_line_breaks(separator: str) -> None:
+    data = text_file({**FIELDS, "title": f"Smørrebrød{separator}på Ærø"}).encode()
+    [error] = errors_of(data)
+    assert (error.field, error.message) == (
+        "title",
+        "skal stå på én linje (uden linjeskift eller tabulator)",
+    )
+    summary = f"Første linje.{separator}Anden linje."
+    source = article(text_file({**FIELDS, "summary": summary}).encode())
+    assert source.summary == "Første linje.\nAnden linje."

@@ -110,6 +110,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 # width space, word joiner, byte order mark. They never mean anything in a field, but would make
 # "Bo\u00adlig" a label of its own and "\ufeffTitel" sort and compare apart; they are removed.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b\u2060\ufeff]")
+# Word's and Google Docs' list bullets, pasted as text: the Markdown list the editor meant.
+_BULLET = re.compile("^([ \t]*)[•●▪◦‣⁃∙][ \t\u00a0]+", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,9 @@ def _clean_text(value: object, *, max_length: int, multiline: bool) -> str:
         raise ValueError("må ikke være tom")
     if not isinstance(value, str):
         raise ValueError("skal være en tekst")
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", value)).strip()
+    # U+2028/2029 (copied from PDFs and web pages) are the line breaks they look like.
+    text = unicodedata.normalize("NFC", value).replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _INVISIBLE.sub("", text).strip()
     if not text:
         raise ValueError("må ikke være tom")
     control = _CONTROL.search(text) or (None if multiline else re.search("[\t\n]", text))
@@ -532,7 +536,7 @@ def _article(
         if not ebook_id:
             raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
     pins = _pins(fields.related, slug)
-    rendered = _render(unicodedata.normalize("NFC", fields.body))
+    rendered = _render(_BULLET.sub(r"\1- ", unicodedata.normalize("NFC", fields.body)))
     body_html, words = rendered.html, rendered.words
     warnings += _address_warnings(rendered.broken)
     computed = minutes_for(words, words_per_minute)
