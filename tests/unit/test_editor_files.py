@@ -392,3 +392,37 @@ def test_unicode_line_separators_are_line_breaks(separator: str) -> None:
     summary = f"Første linje.{separator}Anden linje."
     source = article(text_file({**FIELDS, "summary": summary}).encode())
     assert source.summary == "Første linje.\nAnden linje."
+
+
+# Hashtags: YAML reads ` #` as the start of a comment
+
+
+def test_text_lost_to_a_yaml_comment_is_named_in_a_warning() -> None:
+    text = (
+        text_file()
+        .replace("title: ", "title: Vi vandt #1 ")
+        .replace("tags:\n- Fællesskab\n- Børn\n", "tags: #fællesskab #børn\n")
+    )
+    source = parse_article_source(
+        "articles/oe.md", text.encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.article is not None and source.article.tags == []
+    assert [(w.field, w.message.split(" kom ikke med")[0]) for w in source.warnings] == [
+        ("title", "linje 2: '#1 Smørrebrød på Ærø – “det gode liv”'"),
+        ("tags", "linje 4: '#fællesskab #børn'"),
+    ]
+    assert 'sæt teksten i anførselstegn, hvis # skal med (fx title: "Vi vandt #1")' in (
+        source.warnings[0].message
+    )
+
+
+def test_quoted_hashes_block_text_and_whole_line_comments_warn_nothing() -> None:
+    text = text_file({**FIELDS, "title": "Vi vandt #1"}).replace(
+        "---\n", "---\n# en kommentar til redaktionen\nsummary: |\n  Linje #1\n  Linje #2\n", 1
+    )
+    assert "'Vi vandt #1'" in text
+    source = parse_article_source(
+        "articles/oe.md", text.encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.article is not None and source.article.title == "Vi vandt #1"
+    assert source.warnings == ()

@@ -395,8 +395,57 @@ _DASH_FENCES = frozenset({"—", "–"})
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, Markdown body) of a `---`-delimited document; a file whose
-    first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
+    """(front matter mapping, Markdown body) of a `---`-delimited document."""
+    front, body = front_matter_parts(text)
+    return load_front_matter(front, first_line=2), body
+
+
+_NAME = re.compile(r"^([\w-]+):")
+_VALUE_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<key>[\w-]+):|-)[ \t]+(?P<value>\S.*)$")
+
+
+def lost_to_comments(front: str, *, first_line: int) -> list[FieldError]:
+    """Warnings for text YAML drops as a comment: a `#` after a space in an unquoted value
+    (`title: Vi vandt #1`, `tags: #bolig #børn`), which editors mean as text."""
+    warnings: list[FieldError] = []
+    top, block_indent = "front_matter", None
+    for number, line in enumerate(front.split("\n"), start=first_line):
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue  # inside a `|` or `>` block, where # is text
+        block_indent = None
+        named = _NAME.match(line)
+        if named is not None:
+            top = named.group(1)
+        match = _VALUE_LINE.match(line)
+        if match is None:
+            continue
+        key = match.group("key")
+        field = f"{top}.{key}" if key is not None and match.group("indent") else top
+        value = match.group("value")
+        if value[0] in "|>":
+            block_indent = len(match.group("indent"))
+            continue
+        if value[0] in "\"'[{":
+            continue
+        cut = 0 if value.startswith("#") else re.search(r"[ \t]#", value)
+        if cut is None:
+            continue
+        lost = value[cut if isinstance(cut, int) else cut.start() :].strip()
+        warnings.append(
+            FieldError(
+                field,
+                f"linje {number}: '{lost[:60]}' kom ikke med, fordi YAML læser alt fra et # "
+                "efter et mellemrum som en kommentar; sæt teksten i anførselstegn, hvis # skal "
+                'med (fx title: "Vi vandt #1")',
+            )
+        )
+    return warnings
+
+
+def front_matter_parts(text: str) -> tuple[str, str]:
+    """(front matter YAML, Markdown body) of a `---`-delimited document; a file whose first
+    line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
     first, _, rest = text.partition("\n")
     fence = first.rstrip()
     if fence != "---" and fence not in _DASH_FENCES:
@@ -412,8 +461,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             "front_matter",
             "Front matter lukkes ikke: der mangler en linje med '---' efter felterne.",
         )
-    mapping = load_front_matter(rest[: closing.start()], first_line=2)
-    return mapping, rest[closing.end() :].removeprefix("\n")
+    return rest[: closing.start()], rest[closing.end() :].removeprefix("\n")
 
 
 # JSON

@@ -34,7 +34,10 @@ from newsdesk.logic.publishing.loading import (
     ContentError,
     FieldError,
     decode_text,
+    front_matter_parts,
+    load_front_matter,
     load_json_object,
+    lost_to_comments,
     read_text,
     refuse,
     split_front_matter,
@@ -181,7 +184,9 @@ Paragraph = Annotated[str, _text(2000, multiline=True)]
 
 
 def _tag_list(value: object) -> object:
-    """Tags as a list, or as one comma-separated string."""
+    """Tags as a list, or as one comma-separated string; `tags:` with nothing is none."""
+    if value is None:
+        return []
     if isinstance(value, str):
         return [part for part in value.split(",") if part.strip()]
     if value is not None and not isinstance(value, list):
@@ -423,13 +428,13 @@ def load_article_mapping(key: str, data: bytes) -> tuple[dict[str, Any], list[Fi
     known = frozenset(ArticleFields.model_fields)
     if extension == ".json":
         return _canonical_keys(load_json_object(read.text), known), list(read.warnings)
-    mapping, body = split_front_matter(read.text)
-    mapping = _canonical_keys(mapping, known)
+    front, body = front_matter_parts(read.text)
+    mapping = _canonical_keys(load_front_matter(front, first_line=2), known)
     if "body" in mapping:
         raise refuse(
             "body", "I en .md-fil er brødteksten det, der står efter den afsluttende '---'."
         )
-    return mapping | {"body": body}, list(read.warnings)
+    return mapping | {"body": body}, [*read.warnings, *lost_to_comments(front, first_line=2)]
 
 
 # Extensions text editors give a Markdown file (Notepad saves `artikel.md` as `artikel.md.txt`).
