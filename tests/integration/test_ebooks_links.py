@@ -378,8 +378,11 @@ def test_form_refusals_are_danish_pages_with_the_same_status(client: TestClient)
         "/ebooks/findes-ikke/requests", content="email=a%40b.dk", headers={**BROWSER, **FORM}
     )
     assert page_of(missing, 404).headings == ["E-bogen findes ikke"]
-    upload = {**BROWSER, "content-type": "multipart/form-data; boundary=x"}
-    assert page_of(client.post(REQUESTS, content="--x--", headers=upload), 415).headings == [
+    empty_form_data = {**BROWSER, "content-type": "multipart/form-data; boundary=x"}
+    empty = client.post(REQUESTS, content="--x--", headers=empty_form_data)
+    assert page_of(empty, 422).headings == ["Tjek e-mailadressen"]  # read: no address in it
+    xml = {**BROWSER, "content-type": "application/xml"}
+    assert page_of(client.post(REQUESTS, content="<a/>", headers=xml), 415).headings == [
         "Bestillingen gik ikke igennem"
     ]
     latin1 = client.post(REQUESTS, content="email=m%F8@example.dk".encode("latin-1"), headers=FORM)

@@ -13,6 +13,7 @@ import importlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -508,3 +509,59 @@ def test_unfinished_draft_has_no_preview_but_says_why(desk: Desk, clock: FakeClo
     assert report["status"] == "unpublished"
     assert "preview_url" not in report
     assert [error["field"] for error in report["errors"]] == ["title"]
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_an_editors_browser_gets_the_preview_as_a_danish_page(
+    desk: Desk, client: TestClient, stream: Stream, clock: FakeClock
+) -> None:
+    """`preview_url` opened from a report in a browser: the article as a page, not JSON text."""
+    upload_at(desk, NEIGHBOUR_KEY, clock.now - timedelta(hours=1), body=NEIGHBOUR_BODY)
+    stream.pump()
+    report = upload_at(desk, KEY, clock.now + timedelta(hours=1), title="Fest & <sommer>")
+    path = preview_path(report)
+    data = client.get(path).json()
+    page = client.get(path, headers=BROWSER)
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "private, no-store"
+    assert page.headers["x-robots-tag"] == "noindex"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "img-src http: https: data:" in page.headers["content-security-policy"]
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none'
+    assert '<html lang="da">' in page.text
+    assert "<h1>Fest &amp; &lt;sommer&gt;</h1>" in page.text
+    assert data["body_html"] in page.text  # the sanitised body, exactly as readers get it
+    assert "Forhåndsvisning" in page.text
+    assert all(escape(teaser["title"]) in page.text for teaser in data["related"])
+    assert data["related"]
+    for accept in ("*/*", "application/json", "application/json, text/html;q=0.5"):
+        program = client.get(path, headers={"accept": accept})
+        assert program.json() == data, accept
+
+
+def test_an_editors_browser_gets_refusals_as_danish_pages(
+    desk: Desk, client: TestClient, clock: FakeClock
+) -> None:
+    token = preview_path(upload_at(desk, KEY, clock.now, status="draft")).removeprefix("/preview/")
+    bad = client.get(f"/preview/{token[:-2]}", headers=BROWSER)
+    assert (bad.status_code, bad.headers["content-type"]) == (403, "text/html; charset=utf-8")
+    assert "Linket virker ikke" in bad.text
+    assert bad.headers["cache-control"] == "private, no-store"
+    scheduled = preview_path(upload_at(desk, KEY, clock.now + timedelta(hours=1)))
+    clock.advance(timedelta(hours=1))
+    fire_due(desk, clock.now)
+    live = client.get(scheduled, headers=BROWSER)
+    assert live.status_code == 410
+    assert "Artiklen er udgivet" in live.text and f"/articles/{SLUG}" in live.text
+    other = preview_path(upload_at(desk, NEIGHBOUR_KEY, clock.now, status="draft"))
+    desk.remove(NEIGHBOUR_KEY)
+    gone = client.get(other, headers=BROWSER)
+    assert gone.status_code == 410 and "findes ikke længere" in gone.text
+    late = preview_path(upload_at(desk, NEIGHBOUR_KEY, clock.now, status="draft"))
+    clock.now = desk.s3.head_object(Bucket=desk.bucket, Key=NEIGHBOUR_KEY)["LastModified"]
+    clock.advance(PREVIEW_LIFETIME)
+    expired = client.get(late, headers=BROWSER)
+    assert expired.status_code == 410 and "Forhåndsvisningen er udløbet" in expired.text

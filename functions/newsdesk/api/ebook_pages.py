@@ -86,6 +86,9 @@ class Page:
     paragraphs: tuple[str, ...]
     button: Button | None = None
     link: tuple[str, str] | None = None  # (label, URL)
+    # Markup placed after the paragraphs as it is: only HTML already sanitised or escaped
+    # (an article preview's rendered body).
+    markup: str = ""
 
 
 _STYLE = (
@@ -119,6 +122,8 @@ def render(page: Page) -> str:
         f"<h1>{escape(page.title)}</h1>",
         *(f"<p>{escape(text)}</p>" for text in page.paragraphs),
     ]
+    if page.markup:
+        parts.append(page.markup)
     if page.button:
         parts.append(
             f'<form method="post"><button type="submit">{escape(page.button.label)}</button></form>'

@@ -2,8 +2,8 @@
 
 Refusals (problem+json, never cached):
 - 400 a body that is not JSON (or form data); 404 unknown e-book; 413 body over
-  `MAX_BODY_BYTES`; 415 a body declared as neither JSON nor an HTML form; 422 invalid body
-  or query;
+  `MAX_BODY_BYTES`; 415 a body declared as neither JSON (or plain text holding JSON) nor an
+  HTML form (urlencoded or multipart); 422 invalid body or query;
 - 429 the per-client limit, with `Retry-After` in seconds;
 - 403 a token we did not sign (or signed for another e-book or purpose);
 - 410 a genuine link that expired, has no uses left, whose reader was erased, or whose
@@ -19,6 +19,8 @@ checks it); the newsletter links' GETs show a page, and only their POSTs change 
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import re
 from collections.abc import Callable, Coroutine
@@ -93,6 +95,9 @@ async def _bounded_body(request: Request) -> bytes:
 
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_MEDIA_TYPE = "multipart/form-data"
+# What a browser's fetch() declares a string body as when the script sets no Content-Type.
+PLAIN_MEDIA_TYPE = "text/plain"
 # A page's form may carry more fields than the request (a named submit button): ignored.
 _FORM_SCHEMA = {
     **ebook_requests.RequestForm.model_json_schema(),
@@ -108,23 +113,56 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def _form_as_json(body: bytes) -> bytes:
+def _malformed_form(reason: str) -> ProblemError:
+    return ProblemError(
+        400, "malformed-body", "Malformed body", f"The body is not valid form data ({reason})."
+    )
+
+
+def _urlencoded_fields(body: bytes) -> list[tuple[str, str]]:
+    """The fields of an `application/x-www-form-urlencoded` body, in order."""
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError as error:
+        raise _malformed_form(str(error)) from error
+
+
+def _multipart_fields(content_type: str, body: bytes) -> list[tuple[str, str]]:
+    """The text fields of a `multipart/form-data` body (a script's `new FormData(form)`, or a
+    form with that `enctype`), in order; file parts are left out."""
+    if "\r" in content_type or "\n" in content_type:
+        raise _malformed_form("the Content-Type is not one header line")
+    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        boundary = message.get_boundary()
+        if boundary and body.strip() == f"--{boundary}--".encode("latin-1", "replace"):
+            return []  # an empty FormData: no fields, so the request's own 422 follows
+        raise _malformed_form("no parts under the Content-Type's boundary")
+    fields: list[tuple[str, str]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_content_disposition() != "form-data" or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        try:
+            fields.append((name, payload.decode(part.get_content_charset() or "utf-8")))
+        except (LookupError, UnicodeDecodeError) as error:
+            raise _malformed_form(f"field {name!r}: {error}") from error
+    return fields
+
+
+def _form_as_json(pairs: list[tuple[str, str]]) -> bytes:
     """An HTML form's fields (a page without JavaScript posts them) as the JSON body.
 
     The last value of a repeated field wins (a hidden "false" before a checkbox); `newsletter`
     is read as a checkbox. Fields the request does not have (a named submit button, a page's
     own hidden fields) are left out: a page's form carries more than the request.
     """
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ProblemError(
-            400, "malformed-body", "Malformed body", f"The body is not valid form data ({error})."
-        ) from error
     known = ebook_requests.RequestForm.model_fields
-    fields: dict[str, Any] = {
-        name: value for name, value in parse_qsl(text, keep_blank_values=True) if name in known
-    }
+    fields: dict[str, Any] = {name: value for name, value in pairs if name in known}
     wish = fields.get("newsletter")
     if isinstance(wish, str) and wish.strip().lower() in _CHECKED | _UNCHECKED:
         fields["newsletter"] = wish.strip().lower() in _CHECKED
@@ -146,9 +184,14 @@ async def _json_request(request: Request) -> Request:
     """The request with a JSON body, or a 413/415/400 problem for one that is not."""
     body = await _bounded_body(request)
     content_type = request.headers.get("content-type")
-    if body and content_type and _media_type(content_type) == FORM_MEDIA_TYPE:
+    media_type = _media_type(content_type) if body and content_type else None
+    if media_type == FORM_MEDIA_TYPE:
         if not body.lstrip().startswith(b"{"):  # else JSON under a form's label ($.ajax)
-            return _with_json_body(request, _form_as_json(body))
+            return _with_json_body(request, _form_as_json(_urlencoded_fields(body)))
+        request, content_type = _with_json_body(request, body), None
+    elif media_type == MULTIPART_MEDIA_TYPE and content_type:
+        return _with_json_body(request, _form_as_json(_multipart_fields(content_type, body)))
+    elif media_type == PLAIN_MEDIA_TYPE:  # fetch() with a string body and no Content-Type
         request, content_type = _with_json_body(request, body), None
     if body and content_type and not _is_json(content_type):
         raise ProblemError(
@@ -407,7 +450,14 @@ def get_ebook(request: Request, ebook_id: str) -> Response:
         },
         **_with_pages(problem_responses(400, 404, 413, 415, 422, 429, 503)),
     },
-    openapi_extra={"requestBody": {"content": {FORM_MEDIA_TYPE: {"schema": _FORM_SCHEMA}}}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                FORM_MEDIA_TYPE: {"schema": _FORM_SCHEMA},
+                MULTIPART_MEDIA_TYPE: {"schema": _FORM_SCHEMA},
+            }
+        }
+    },
 )
 def request_ebook(
     request: Request,
