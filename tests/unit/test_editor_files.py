@@ -426,3 +426,20 @@ def test_quoted_hashes_block_text_and_whole_line_comments_warn_nothing() -> None
     )
     assert source.article is not None and source.article.title == "Vi vandt #1"
     assert source.warnings == ()
+
+
+def test_blank_lines_before_the_front_matter_are_skipped_and_lines_still_counted() -> None:
+    assert article(("\n \r\n" + text_file()).encode()) == TIDY
+    [error] = errors_of(b"\n\n---\ntitle: [Nyt\n---\nTekst\n")
+    assert error.message.startswith("Linje 4: ugyldig YAML: listen der begynder her")
+
+
+def test_toml_front_matter_says_to_use_yaml() -> None:
+    [error] = errors_of(b'+++\ntitle = "Nyt"\n+++\nTekst\n')
+    assert error.field == "front_matter"
+    assert "skriv '---' i stedet for '+++'" in error.message
+
+
+def test_a_field_name_with_an_invisible_character_is_the_field() -> None:
+    text = text_file().replace("title:", "\u200btitle\u00ad:")
+    assert article(text.encode()) == TIDY

@@ -396,8 +396,8 @@ _DASH_FENCES = frozenset({"—", "–"})
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """(front matter mapping, Markdown body) of a `---`-delimited document."""
-    front, body = front_matter_parts(text)
-    return load_front_matter(front, first_line=2), body
+    front, body, first_line = front_matter_parts(text)
+    return load_front_matter(front, first_line=first_line), body
 
 
 _NAME = re.compile(r"^([\w-]+):")
@@ -443,11 +443,23 @@ def lost_to_comments(front: str, *, first_line: int) -> list[FieldError]:
     return warnings
 
 
-def front_matter_parts(text: str) -> tuple[str, str]:
-    """(front matter YAML, Markdown body) of a `---`-delimited document; a file whose first
-    line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
-    first, _, rest = text.partition("\n")
+def front_matter_parts(text: str) -> tuple[str, str, int]:
+    """(front matter YAML, Markdown body, the file line the YAML starts on) of a
+    `---`-delimited document. Blank lines before the first `---` are skipped; a file whose
+    first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
+    skipped = 0
+    while True:
+        first, _, rest = text.partition("\n")
+        if first.strip() or not rest:
+            break
+        text, skipped = rest, skipped + 1
     fence = first.rstrip()
+    if fence == "+++":
+        raise refuse(
+            "front_matter",
+            "Felterne står i TOML (mellem '+++'-linjer); her bruges YAML: skriv '---' i stedet "
+            "for '+++' og `felt: værdi` i stedet for `felt = værdi`.",
+        )
     if fence != "---" and fence not in _DASH_FENCES:
         raise refuse(
             "front_matter",
@@ -461,7 +473,7 @@ def front_matter_parts(text: str) -> tuple[str, str]:
             "front_matter",
             "Front matter lukkes ikke: der mangler en linje med '---' efter felterne.",
         )
-    return rest[: closing.start()], rest[closing.end() :].removeprefix("\n")
+    return rest[: closing.start()], rest[closing.end() :].removeprefix("\n"), skipped + 2
 
 
 # JSON

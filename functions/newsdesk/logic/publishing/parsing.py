@@ -389,7 +389,7 @@ _DANISH_FIELDS = {
 
 
 def _folded(name: str) -> str:
-    return unicodedata.normalize("NFC", name).strip().casefold()
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", name)).strip().casefold()
 
 
 def _canonical_keys(mapping: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
@@ -428,13 +428,14 @@ def load_article_mapping(key: str, data: bytes) -> tuple[dict[str, Any], list[Fi
     known = frozenset(ArticleFields.model_fields)
     if extension == ".json":
         return _canonical_keys(load_json_object(read.text), known), list(read.warnings)
-    front, body = front_matter_parts(read.text)
-    mapping = _canonical_keys(load_front_matter(front, first_line=2), known)
+    front, body, first_line = front_matter_parts(read.text)
+    mapping = _canonical_keys(load_front_matter(front, first_line=first_line), known)
     if "body" in mapping:
         raise refuse(
             "body", "I en .md-fil er brødteksten det, der står efter den afsluttende '---'."
         )
-    return mapping | {"body": body}, [*read.warnings, *lost_to_comments(front, first_line=2)]
+    lost = lost_to_comments(front, first_line=first_line)
+    return mapping | {"body": body}, [*read.warnings, *lost]
 
 
 # Extensions text editors give a Markdown file (Notepad saves `artikel.md` as `artikel.md.txt`).
