@@ -443,3 +443,14 @@ def test_toml_front_matter_says_to_use_yaml() -> None:
 def test_a_field_name_with_an_invisible_character_is_the_field() -> None:
     text = text_file().replace("title:", "\u200btitle\u00ad:")
     assert article(text.encode()) == TIDY
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("Kladde", "draft"), (" udgivet ", "published")])
+def test_status_in_danish(typed: str, meant: str) -> None:
+    source = parse_article_source(
+        "articles/oe.md",
+        text_file({**FIELDS, "status": typed}).encode(),
+        received_at=RECEIVED,
+        words_per_minute=200,
+    )
+    assert source.status == meant

@@ -186,7 +186,7 @@ def test_all_errors_are_reported_at_once_with_field_names() -> None:
                 "tags": ["ok", ""],
                 "author": {"first_name": "Asta"},
                 "reading_minutes": 0,
-                "status": "udgivet",
+                "status": "offline",
             }
         )
     )

@@ -228,9 +228,21 @@ def _author(value: object) -> Author:
     )
 
 
-def _lowercase(value: object) -> object:
-    """`Draft` and ` published ` mean what they say."""
-    return value.strip().lower() if isinstance(value, str) else value
+# The status as Danish editors say it.
+_DANISH_STATUS = {
+    "kladde": "draft",
+    "udkast": "draft",
+    "udgivet": "published",
+    "udgiv": "published",
+}
+
+
+def _status(value: object) -> object:
+    """`Draft`, ` published ` and `kladde` mean what they say."""
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    return _DANISH_STATUS.get(word, word)
 
 
 def _aware_time(value: object) -> datetime:
@@ -308,7 +320,7 @@ class ArticleFields(BaseModel):
     published_at: Annotated[AwareDatetime, BeforeValidator(_aware_time)] | None = None
     slug: Line | None = None
     reading_minutes: Annotated[int, BeforeValidator(_plain_int), Field(ge=1, le=600)] | None = None
-    status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
+    status: Annotated[Literal["published", "draft"], BeforeValidator(_status)] = "published"
     ebook: Line | None = None
     # Pinned related articles: validated where they are used (related pins), passed by here.
     related: Any = None
@@ -597,7 +609,7 @@ def parse_article_source(
 ) -> ArticleSource:
     """What an article upload asks for; `status: draft` unpublishes even if unfinished."""
     mapping, notes = load_article_mapping(key, data)
-    if _lowercase(mapping.get("status")) == "draft":
+    if _status(mapping.get("status")) == "draft":
         return ArticleSource(status="draft")
     return _article(
         key, mapping, received_at=received_at, words_per_minute=words_per_minute, notes=notes
