@@ -454,3 +454,28 @@ def test_status_in_danish(typed: str, meant: str) -> None:
         words_per_minute=200,
     )
     assert source.status == meant
+
+
+def test_pasted_html_is_shown_as_text_with_a_warning() -> None:
+    embed = '<iframe width="560" src="https://www.youtube.com/embed/x" onload="x()"></iframe>'
+    source = parse_article_source(
+        "articles/oe.md",
+        text_file(body=f"Se videoen:\n\n{embed}\n\nHej <script>alert(1)</script>\n").encode(),
+        received_at=RECEIVED,
+        words_per_minute=200,
+    )
+    assert source.article is not None
+    assert "<iframe" not in source.article.body_html and "<script" not in source.article.body_html
+    assert "&lt;iframe" in source.article.body_html
+    [warning] = source.warnings
+    assert warning.field == "body"
+    assert warning.message.startswith('HTML som \'<iframe width="560" src="https://www.youtube')
+    assert "vises som tekst på sitet og bliver ikke udført" in warning.message
+
+
+def test_html_in_code_or_comparisons_warns_nothing() -> None:
+    body = "Skriv `<div>` i koden, og husk at 3 < 5 > 2.\n\n    <p>kodeblok</p>\n"
+    source = parse_article_source(
+        "articles/oe.md", text_file(body=body).encode(), received_at=RECEIVED, words_per_minute=200
+    )
+    assert source.warnings == ()

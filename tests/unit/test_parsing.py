@@ -356,7 +356,11 @@ def test_draft_unpublishes_even_when_unfinished() -> None:
 
 def test_body_is_required_and_bounded() -> None:
     [error] = errors_of(markdown(BASE, body="\n   \n"))
-    assert error == FieldError("body", "artiklen har ingen brødtekst")
+    assert error == FieldError(
+        "body",
+        "artiklen har ingen brødtekst; skriv teksten efter linjen med den afsluttende '---' "
+        "(i en .json-fil i feltet body)",
+    )
     [error] = errors_of(markdown(fields_with(body="x")))
     assert error.field == "body"
     huge = "ord " * (MAX_BODY_HTML_BYTES // 4 + 10)

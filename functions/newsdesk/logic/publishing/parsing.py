@@ -493,7 +493,11 @@ def _reading_warning(given: int | None, computed: int) -> list[FieldError]:
 def _render(body: str) -> RenderedBody:
     """The body rendered, or a `body` error before any expensive work."""
     if not body.strip():
-        raise refuse("body", "artiklen har ingen brødtekst")
+        raise refuse(
+            "body",
+            "artiklen har ingen brødtekst; skriv teksten efter linjen med den afsluttende "
+            "'---' (i en .json-fil i feltet body)",
+        )
     if render_cost(body) > MAX_RENDER_COST:
         raise refuse(
             "body",
@@ -557,6 +561,15 @@ def _article(
     rendered = _render(_BULLET.sub(r"\1- ", unicodedata.normalize("NFC", fields.body)))
     body_html, words = rendered.html, rendered.words
     warnings += _address_warnings(rendered.broken)
+    if rendered.raw_html is not None:
+        tag = rendered.raw_html if len(rendered.raw_html) <= 60 else rendered.raw_html[:57] + "…"
+        warnings.append(
+            FieldError(
+                "body",
+                f"HTML som '{tag}' vises som tekst på sitet og bliver ikke udført (fx "
+                "indlejrede videoer og kort); fjern den, eller skriv et link til indholdet",
+            )
+        )
     computed = minutes_for(words, words_per_minute)
     warnings += _reading_warning(fields.reading_minutes, computed)
     article = Article(

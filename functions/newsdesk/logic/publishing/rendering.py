@@ -73,6 +73,8 @@ class RenderedBody:
     html: str
     words: int
     broken: tuple[tuple[str, str], ...] = ()
+    # The first HTML tag written in the text (outside code), which readers see as text.
+    raw_html: str | None = None
 
 
 # A link or image markdown-it refuses to render (it stays as text): Word's local files mostly.
@@ -92,7 +94,23 @@ def render_body(body: str) -> RenderedBody:
         for match in _REFUSED_TARGET.finditer(body)
     ]
     broken += [(kind, target) for kind, target in _targets(tokens) if not _works(target)]
-    return RenderedBody(_sanitised(html), words, tuple(broken))
+    raw = next((m.group() for t in _plain(tokens) if (m := _TAG.search(t)) is not None), None)
+    return RenderedBody(_sanitised(html), words, tuple(broken), raw)
+
+
+# An HTML tag as editors paste it (an embed code, a <div>): shown as text, since raw HTML is off.
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
+
+
+def _plain(tokens: list[Token]) -> list[str]:
+    """The text of the body outside code spans and blocks."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.children:
+            parts.extend(_plain(token.children))
+        elif token.type == "text":
+            parts.append(token.content)
+    return parts
 
 
 def _targets(tokens: list[Token]) -> list[tuple[str, str]]:
