@@ -479,3 +479,54 @@ def test_html_in_code_or_comparisons_warns_nothing() -> None:
         "articles/oe.md", text_file(body=body).encode(), received_at=RECEIVED, words_per_minute=200
     )
     assert source.warnings == ()
+
+
+# All of it at once
+
+
+@given(
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    decomposed=st.booleans(),
+    capitalised=st.booleans(),
+    tabbed=st.booleans(),
+    fence=st.sampled_from(["---", "—", "–"]),
+    blank_lines=st.integers(0, 2),
+    invisible=st.sampled_from(["", "\u00ad", "\ufeff", "\u200b"]),
+    danish_date=st.booleans(),
+)
+@settings(max_examples=120)
+def test_any_mix_of_sloppy_habits_publishes_the_tidy_article(
+    encoding: str,
+    newline: str,
+    decomposed: bool,
+    capitalised: bool,
+    tabbed: bool,
+    fence: str,
+    blank_lines: int,
+    invisible: str,
+    danish_date: bool,
+) -> None:
+    text = text_file()
+    if danish_date:
+        text = text.replace("'2026-12-03T10:00:00+01:00'", "3. december 2026 kl. 10.00")
+    if invisible:
+        text = text.replace("Økonomi", f"Øko{invisible}nomi")
+        text = text.replace("- Børn", f"- Bør{invisible}n")
+    if capitalised:
+        text = text.replace("title:", "Title:").replace("author:", "AUTHOR:")
+    if tabbed:
+        text = text.replace("category: ", "category:\t").replace("\n- ", "\n\t- ")
+    if decomposed:
+        text = unicodedata.normalize("NFD", text)
+    if fence != "---":
+        text = text.replace("---\n", f"{fence}\n", 1)
+    text = "\n" * blank_lines + text
+    text = text.replace("\n", newline)
+    if encoding == "utf-16-be-bom":
+        data = b"\xfe\xff" + text.encode("utf-16-be")
+    elif encoding == "cp1252" and (decomposed or invisible not in {"", "\u00ad"}):
+        data = text.encode("utf-8")  # a decomposed å or a zero-width space has no cp1252 form
+    else:
+        data = text.encode(encoding)
+    assert article(data) == TIDY
