@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -51,6 +50,7 @@ from newsdesk.logic.publishing.rendering import (
     render_cost,
 )
 from newsdesk.models import Article, Author, Ebook
+from newsdesk.normal_form import nfc
 
 __all__ = [
     "ARTICLE_EXTENSIONS",
@@ -148,7 +148,7 @@ def _clean_text(value: object, *, max_length: int, multiline: bool) -> str:
     if not isinstance(value, str):
         raise ValueError("skal være en tekst")
     # U+2028/2029 (copied from PDFs and web pages) are the line breaks they look like.
-    text = unicodedata.normalize("NFC", value).replace("\u2028", "\n").replace("\u2029", "\n")
+    text = nfc(value).replace("\u2028", "\n").replace("\u2029", "\n")
     text = _INVISIBLE.sub("", text).strip()
     if not text:
         raise ValueError("må ikke være tom")
@@ -406,7 +406,7 @@ _DANISH_FIELDS = {
 
 
 def _folded(name: str) -> str:
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", name)).strip().casefold()
+    return _INVISIBLE.sub("", nfc(name)).strip().casefold()
 
 
 def _canonical_keys(mapping: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
@@ -568,7 +568,7 @@ def _article(
         if not ebook_id:
             raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
     pins = _pins(fields.related, slug)
-    rendered = _render(_BULLET.sub(r"\1- ", unicodedata.normalize("NFC", fields.body)))
+    rendered = _render(_BULLET.sub(r"\1- ", nfc(fields.body)))
     body_html, words = rendered.html, rendered.words
     warnings += _address_warnings(rendered.broken)
     if rendered.raw_html is not None:

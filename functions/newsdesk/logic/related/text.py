@@ -16,7 +16,6 @@ other and do not drift as articles come and go.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from html.parser import HTMLParser
@@ -24,10 +23,10 @@ from html.parser import HTMLParser
 import snowballstemmer
 from stop_words import get_stop_words
 
+from newsdesk.normal_form import nfc
+
 # Runs of letters (any script, so æ, ø and å stay inside words); digits and "_" split words.
 _WORD = re.compile(r"[^\W\d_]+")
-# Words never span white space, so text is normalised in these runs when it must be.
-_RUN = re.compile(r"\S{1,1000}")
 _MIN_LENGTH = 2
 # Longer runs of letters are no words (long Danish compounds have 20-35 letters): they are
 # skipped, so a hostile run of letters costs nothing downstream and every term fits a key
@@ -100,24 +99,12 @@ def html_to_text(html: str) -> str:
     return " ".join("".join(extractor.parts).split())
 
 
-def _normalised_runs(text: str) -> Iterator[str]:
-    """`text` in NFC, whole if it already is; else run by run of non-space characters (at
-    most 1,000 each): NFC reorders combining marks by insertion sort, so one long run of
-    marks in mixed order is quadratic (80,000 of them took 9 s)."""
-    if unicodedata.is_normalized("NFC", text):
-        yield text
-        return
-    for run in _RUN.findall(text):
-        yield unicodedata.normalize("NFC", run)
-
-
 def words(text: str) -> Iterator[str]:
     """NFC-normalised, lowercased words of `text` (letters only, æ/ø/å kept, 2-64 letters)."""
-    for normalised in _normalised_runs(text):
-        for match in _WORD.finditer(normalised.lower()):
-            word = match.group()
-            if _MIN_LENGTH <= len(word) <= MAX_WORD_LENGTH:
-                yield word
+    for match in _WORD.finditer(nfc(text).lower()):
+        word = match.group()
+        if _MIN_LENGTH <= len(word) <= MAX_WORD_LENGTH:
+            yield word
 
 
 @cache
