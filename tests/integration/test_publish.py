@@ -254,8 +254,9 @@ def test_broken_update_is_rejected_and_live_version_stays(desk: Desk) -> None:
 
 def test_refusals_write_a_rejected_report_and_change_nothing(desk: Desk) -> None:
     refused = {
-        "articles/latin1.md": article_file().decode().encode("latin-1", "replace"),
-        "articles/utf16.md": article_file().decode().encode("utf-16"),
+        # UTF-8 with a Windows-1252 part pasted in; half a UTF-16 character.
+        "articles/blandet.md": "Ærø “x”\n".encode() + article_file().decode().encode("cp1252"),
+        "articles/utf16.md": article_file().decode().encode("utf-16")[:-1],
         "articles/ingen-front-matter.md": b"Bare tekst\n",
         "articles/noter.txt": article_file(),
         "articles/stor.md": article_file(body="ord " * 100_000),

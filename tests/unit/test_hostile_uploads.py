@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from newsdesk.dal import keys
-from newsdesk.logic.publishing.loading import MAX_DEPTH, MAX_NUMBER_DIGITS
+from newsdesk.logic.publishing import rendering
+from newsdesk.logic.publishing.loading import (
+    MAX_DEPTH,
+    MAX_NUMBER_DIGITS,
+    MAX_SOURCE_BYTES,
+    ContentError,
+)
+from newsdesk.logic.publishing.parsing import MAX_BODY_HTML_BYTES, parse_article_source
 from newsdesk.logic.publishing.pipeline import Publisher
 from newsdesk.logic.publishing.reports import MAX_LISTED
 
@@ -28,6 +37,7 @@ FIELDS: dict[str, Any] = {
 BODY = "Legepladsen blev indviet lørdag.\n\nMange beboere var med.\n"
 KEY = "articles/legeplads.md"
 JSON_KEY = "articles/legeplads.json"
+RECEIVED = datetime(2026, 11, 20, 7, tzinfo=UTC)
 
 
 def markdown_file(fields: dict[str, Any], body: str = BODY) -> bytes:
@@ -132,14 +142,16 @@ def many_problems(draw: st.DrawFn) -> Upload:
     if kind == "long-name":
         name = "x" * draw(st.integers(min_value=1_000, max_value=900_000))
         return JSON_KEY, json_file({**FIELDS, name: 1}), {"x" * 199 + "…"}
+    named = {"file"}
     if kind == "unknown":
         fields = {**FIELDS, **{f"felt{i}": 1 for i in range(count)}}
     else:
         fields = {**FIELDS, "tags": [""] * count}
+        named.add("tags")  # too many tags is one problem, found before the tags are checked
     if draw(st.booleans()):
-        return JSON_KEY, json_file(fields), {"file"}
+        return JSON_KEY, json_file(fields), named
     # Over the front matter's size limit is a front_matter refusal: also one short report.
-    return KEY, markdown_file(fields), {"file", "front_matter"}
+    return KEY, markdown_file(fields), named | {"front_matter"}
 
 
 @st.composite
@@ -158,7 +170,18 @@ def half_characters(draw: st.DrawFn) -> Upload:
     return KEY, f"---\n{front}---\n{BODY}".encode(), {name}
 
 
+@st.composite
+def escaped_quote_runs(draw: st.DrawFn) -> Upload:
+    """A long line of escaped quotes (`\\"` or `"\\`) in a string never closed: each one
+    used to restart the search for strings over the rest of the line (quadratic)."""
+    unit = draw(st.sampled_from(['\\"', '"\\', '\\"\\\\']))
+    count = draw(st.integers(min_value=1, max_value=300_000))
+    tail = draw(st.sampled_from(["", '"', '", "tags": [[[[[[["x"]]]]]]]}']))
+    return JSON_KEY, ('{"title": "' + unit * count + tail).encode(), {"file"}
+
+
 rejected_uploads = st.one_of(
+    escaped_quote_runs(),
     deep_nesting(),
     big_numbers(),
     blank_fields(),
@@ -246,3 +269,56 @@ def test_escaped_character_pairs_are_one_character() -> None:
         assert decide(storage, key, data)["status"] == "published"
         meta = storage.items[keys.article_pk("legeplads"), keys.ARTICLE_SK]
         assert meta["title"] == "Ny legeplads \U0001f333"
+
+
+@given(
+    st.integers(min_value=1_000, max_value=100_000),
+    st.integers(min_value=400, max_value=5_000),
+    st.sampled_from(["[a]", "[tekst][a]", "![billede][a]", "[A][]"]),
+    st.booleans(),
+)
+@settings(max_examples=20, deadline=None)
+def test_a_reference_link_bomb_is_refused_before_it_is_rendered(
+    length: int, uses: int, use: str, titled: bool
+) -> None:
+    """One long reference definition used thousands of times: each use repeats its URL (or
+    title) in the HTML, so a 100 KB upload would render gigabytes. It is refused as `body`
+    without rendering (the renderer is never called) and the live version stays."""
+    if length * uses <= MAX_BODY_HTML_BYTES:
+        uses = MAX_BODY_HTML_BYTES // length + 1
+    definition = (
+        f'[a]: https://x.dk/ "{"t" * length}"' if titled else f"[a]: https://x.dk/{'b' * length}"
+    )
+    body = f"{definition}\n\n" + f"{use} " * uses + "\n"
+    rendered: list[int] = []
+    renderer = rendering._markdown().renderer
+    real_render = renderer.render
+
+    def counting_render(*args: Any) -> str:
+        html = real_render(*args)
+        rendered.append(len(html))
+        return html
+
+    def expect(report: dict[str, Any]) -> None:
+        assert report["status"] == "rejected"
+        assert [e["field"] for e in report["errors"]] == ["body"], report
+        assert "KB HTML" in report["errors"][0]["message"]
+        assert "bruges via en henvisning" in report["errors"][0]["message"]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(renderer, "render", counting_render)
+        check_both_ways((KEY, markdown_file(FIELDS, body), {"body"}), expect)
+    assert rendered and all(size < MAX_BODY_HTML_BYTES for size in rendered)  # the good ones
+
+
+@pytest.mark.parametrize("tags", [[""] * 240_000, [[]] * 240_000, "a," * 240_000])
+def test_too_many_tags_is_one_problem_found_before_any_tag_is_checked(tags: object) -> None:
+    """A 1 MB JSON file of blank tags made one validation error per tag (320,000 of them
+    took 670 MB, over the function's 512 MB) before the report kept 20."""
+    data = json_file({**FIELDS, "tags": tags})
+    assert len(data) <= MAX_SOURCE_BYTES
+    with pytest.raises(ContentError) as refused:
+        parse_article_source(JSON_KEY, data, received_at=RECEIVED, words_per_minute=200)
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("tags", "er for lang: højst 20 punkter (der er 240000)")
+    ]

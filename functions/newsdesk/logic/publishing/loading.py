@@ -63,14 +63,23 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"II*\x00", 0, "en TIFF-billedfil"),
     (b"MM\x00*", 0, "en TIFF-billedfil"),
 )
-_UTF16_32_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
+_UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
 )
 _UTF8_BOM = b"\xef\xbb\xbf"
+# Danish letters and Word's quotes and dashes as UTF-8 (æ is C3 A6, “ is E2 80 9C): a file with
+# these in it is UTF-8 with a broken part, and reading it as Windows-1252 would garble the rest
+# ("Ã¦", "â€œ"). Windows-1252 text itself hardly ever has "Ã" or "â€" followed by such a byte.
+_UTF8_DANISH = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]")
 _SAVE_AS_TEXT = "Gem artiklen som en tekstfil (UTF-8) med endelsen .md eller .json"
+_NOT_UTF8 = (
+    "Filen er ikke gemt som UTF-8 og blev læst som Windows-1252 (Latin-1), som Word og "
+    "Notesblok på Windows ofte gemmer i; tjek at æ, ø, å og anførselstegn ser rigtige ud, og "
+    "gem filen som UTF-8 næste gang"
+)
 
 
 def looks_like(data: bytes) -> str | None:
@@ -81,31 +90,67 @@ def looks_like(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (a BOM tolerated, newlines normalised); anything else is refused clearly."""
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A file's text, and a warning when it had to be read in an older encoding."""
+
+    text: str
+    warnings: tuple[FieldError, ...] = ()
+
+
+def read_text(data: bytes) -> Text:
+    """The text of an editor's file: UTF-8 (a BOM tolerated), UTF-16/32 with a BOM, or,
+    failing UTF-8 with no UTF-8 in it at all, Windows-1252 (what Word and Notepad on Windows
+    save Danish text as) with a warning; newlines normalised. Anything else is refused."""
     if len(data) > MAX_SOURCE_BYTES:
         raise refuse("file", too_large_message(len(data)))
-    if not data.strip():
-        raise refuse("file", "Filen er tom. Upload filen igen, når den er gemt med indhold.")
     kind = looks_like(data)
     if kind is not None:
         raise refuse("file", f"Filen er ikke en tekstfil: den ligner {kind}. {_SAVE_AS_TEXT}.")
-    for bom, name in _UTF16_32_BOMS:
+    warnings: tuple[FieldError, ...] = ()
+    for bom, codec, name in _UNICODE_BOMS:
         if data.startswith(bom):
-            raise refuse("file", f"Filen er gemt som {name}. Gem den som UTF-8 og upload igen.")
-    data = data.removeprefix(_UTF8_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise refuse(
-            "file",
-            f"Filen er ikke gemt som UTF-8 (første ugyldige tegn på linje {line}); den er "
-            "formentlig gemt som Latin-1/Windows-1252. Gem den som UTF-8 og upload igen.",
-        ) from error
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                raise refuse(
+                    "file", f"Filen er gemt som {name}, men er ødelagt. Gem den som UTF-8."
+                ) from None
+            break
+    else:
+        data = data.removeprefix(_UTF8_BOM)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            text = _windows_1252(data, error)
+            warnings = (FieldError("file", _NOT_UTF8),)
+    if not text.strip():
+        raise refuse("file", "Filen er tom. Upload filen igen, når den er gemt med indhold.")
     if "\x00" in text:
         raise refuse("file", f"Filen indeholder NUL-tegn og er ikke en tekstfil. {_SAVE_AS_TEXT}.")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return Text(text.replace("\r\n", "\n").replace("\r", "\n"), warnings)
+
+
+def _windows_1252(data: bytes, error: UnicodeDecodeError) -> str:
+    """`data` read as Windows-1252, or the refusal naming the first byte UTF-8 could not read
+    (when the file also has UTF-8 in it, or a byte Windows-1252 does not define)."""
+    if _UTF8_DANISH.search(data) is None:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    line = data[: error.start].count(b"\n") + 1
+    raise refuse(
+        "file",
+        f"Filen er ikke gemt som UTF-8 (første ugyldige tegn på linje {line}), og den kan "
+        "heller ikke læses som Windows-1252; måske er den kopieret sammen af filer med "
+        "forskellig tegnkodning. Gem den som UTF-8 og upload igen.",
+    ) from error
+
+
+def decode_text(data: bytes) -> str:
+    """The text of `read_text`, for files whose readers take no warnings (e-books)."""
+    return read_text(data).text
 
 
 def too_large_message(size: int) -> str:
@@ -290,6 +335,22 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
     return hint or "YAML-syntaksen er ugyldig her", line
 
 
+# Typographic quotes autocorrection puts where an editor typed YAML's " or '.
+_SMART_QUOTES = re.compile("[“”„‟‘’‚«»]")
+# YAML allows no tab where Notepad users press Tab: to indent, and to line values up after the
+# field name or a list's dash. Those tabs become spaces (a tab indents as two); the lines stay.
+_LEADING_TABS = re.compile(r"^[\t ]*\t[\t ]*", re.MULTILINE)
+# A non-breaking space after the colon (copied from a web page or a Word table) is a space too.
+_TAB_AFTER_NAME = re.compile(r"^( *(?:[\w-]+:|-))[\t \u00a0]*[\t\u00a0][\t \u00a0]*", re.MULTILINE)
+
+
+def _untabbed(text: str) -> str:
+    if "\t" not in text and "\u00a0" not in text:
+        return text
+    text = _LEADING_TABS.sub(lambda match: match.group().replace("\t", "  "), text)
+    return _TAB_AFTER_NAME.sub(r"\1 ", text)
+
+
 def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     """The front matter's YAML as a mapping with string keys, or a `front_matter` error.
 
@@ -302,6 +363,7 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
             f"{_danish_number(MAX_FRONT_MATTER_BYTES)} bytes; hold den til felterne og læg "
             "teksten efter den afsluttende '---'.",
         )
+    text = _untabbed(text)
     try:
         loaded = yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - safe loader subclass
     except _Refusal as error:
@@ -311,6 +373,13 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     except yaml.MarkedYAMLError as error:
         hint, problem_line = _yaml_problem(error)
         where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
+        lines = text.split("\n")
+        said = lines[problem_line - 1] if problem_line and problem_line <= len(lines) else ""
+        if _SMART_QUOTES.search(said):
+            hint += (
+                '. Anførselstegnene på linjen er “ ” (Word og telefoner laver " om til dem), '
+                "og dem læser YAML ikke som anførselstegn: skriv almindelige \" eller '"
+            )
         raise refuse("front_matter", f"{where}ugyldig YAML: {hint}.") from error
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         raise refuse("front_matter", "Ugyldig YAML i front matter.") from error
@@ -321,23 +390,90 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
     return whole_characters({str(k): v for k, v in loaded.items()}, "front_matter")
 
 
+# What Word's and iPhone's autocorrection make of a typed `---` (or `--`): one long dash.
+_DASH_FENCES = frozenset({"—", "–"})
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """(front matter mapping, Markdown body) of a `---`-delimited document."""
-    first, _, rest = text.partition("\n")
-    if first.rstrip() != "---":
+    front, body, first_line = front_matter_parts(text)
+    return load_front_matter(front, first_line=first_line), body
+
+
+_NAME = re.compile(r"^([\w-]+):")
+_VALUE_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<key>[\w-]+):|-)[ \t]+(?P<value>\S.*)$")
+
+
+def lost_to_comments(front: str, *, first_line: int) -> list[FieldError]:
+    """Warnings for text YAML drops as a comment: a `#` after a space in an unquoted value
+    (`title: Vi vandt #1`, `tags: #bolig #børn`), which editors mean as text."""
+    warnings: list[FieldError] = []
+    top, block_indent = "front_matter", None
+    for number, line in enumerate(front.split("\n"), start=first_line):
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue  # inside a `|` or `>` block, where # is text
+        block_indent = None
+        named = _NAME.match(line)
+        if named is not None:
+            top = named.group(1)
+        match = _VALUE_LINE.match(line)
+        if match is None:
+            continue
+        key = match.group("key")
+        field = f"{top}.{key}" if key is not None and match.group("indent") else top
+        value = match.group("value")
+        if value[0] in "|>":
+            block_indent = len(match.group("indent"))
+            continue
+        if value[0] in "\"'[{":
+            continue
+        cut = 0 if value.startswith("#") else re.search(r"[ \t]#", value)
+        if cut is None:
+            continue
+        lost = value[cut if isinstance(cut, int) else cut.start() :].strip()
+        warnings.append(
+            FieldError(
+                field,
+                f"linje {number}: '{lost[:60]}' kom ikke med, fordi YAML læser alt fra et # "
+                "efter et mellemrum som en kommentar; sæt teksten i anførselstegn, hvis # skal "
+                'med (fx title: "Vi vandt #1")',
+            )
+        )
+    return warnings
+
+
+def front_matter_parts(text: str) -> tuple[str, str, int]:
+    """(front matter YAML, Markdown body, the file line the YAML starts on) of a
+    `---`-delimited document. Blank lines before the first `---` are skipped; a file whose
+    first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
+    skipped = 0
+    while True:
+        first, _, rest = text.partition("\n")
+        if first.strip() or not rest:
+            break
+        text, skipped = rest, skipped + 1
+    fence = first.rstrip()
+    if fence == "+++":
+        raise refuse(
+            "front_matter",
+            "Felterne står i TOML (mellem '+++'-linjer); her bruges YAML: skriv '---' i stedet "
+            "for '+++' og `felt: værdi` i stedet for `felt = værdi`.",
+        )
+    if fence != "---" and fence not in _DASH_FENCES:
         raise refuse(
             "front_matter",
             "Filen skal begynde med en linje med '---', derefter felterne (title, category, "
             "author …) og så en linje med '---' før selve teksten.",
         )
-    closing = re.search(r"^(?:---|\.\.\.)[ \t]*$", rest, flags=re.MULTILINE)
+    closings = r"---|\.\.\." if fence == "---" else rf"---|{fence}"
+    closing = re.search(rf"^(?:{closings})[ \t]*$", rest, flags=re.MULTILINE)
     if closing is None:
         raise refuse(
             "front_matter",
             "Front matter lukkes ikke: der mangler en linje med '---' efter felterne.",
         )
-    mapping = load_front_matter(rest[: closing.start()], first_line=2)
-    return mapping, rest[closing.end() :].removeprefix("\n")
+    return rest[: closing.start()], rest[closing.end() :].removeprefix("\n"), skipped + 2
 
 
 # JSON
@@ -349,7 +485,10 @@ class _JsonRefusal(ValueError):
     key: str | None = None
 
 
-_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+# A string, or an unclosed one to the end of its line (which the decoder then refuses): a
+# pattern that needs the closing quote would rescan the rest of the line from every escaped
+# quote in it, quadratic in the line's length (80 KB of `\\"` took 30 s).
+_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?'
 _JSON_STRING = re.compile(_STRING)
 _JSON_TOKENS = re.compile(_STRING + r"|[\[\]{}]")
 _NOT_BRACKETS = {code: None for code in range(0x110000) if chr(code) not in "[]{}"}

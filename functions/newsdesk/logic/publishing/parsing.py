@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -32,17 +33,24 @@ from newsdesk.logic.publishing.loading import (
     ContentError,
     FieldError,
     decode_text,
+    front_matter_parts,
+    load_front_matter,
     load_json_object,
+    lost_to_comments,
+    read_text,
     refuse,
     split_front_matter,
 )
 from newsdesk.logic.publishing.rendering import (
     MAX_RENDER_COST,
+    RenderedBody,
+    TooMuchHtml,
     minutes_for,
     render_body,
     render_cost,
 )
 from newsdesk.models import Article, Author, Ebook
+from newsdesk.normal_form import nfc
 
 __all__ = [
     "ARTICLE_EXTENSIONS",
@@ -69,10 +77,45 @@ MAX_TAGS = 20
 MAX_PINNED = 4
 # Dates and times given without an offset are the magazine's local time.
 NEWSROOM_ZONE = ZoneInfo("Europe/Copenhagen")
-_TIME_HINT = "skriv en dato (2026-11-20) eller en dato og et klokkeslæt (2026-11-20T08:00:00+01:00)"
+_TIME_HINT = (
+    "skriv en dato (2026-11-20, 20-11-2026 eller 20. november 2026) eller en dato og et "
+    "klokkeslæt (2026-11-20 08:00 eller 2026-11-20T08:00:00+01:00)"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januar", "jan"), ("februar", "feb"), ("marts", "mar"), ("april", "apr"),
+            ("maj",), ("juni", "jun"), ("juli", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+# How Danes write a moment: "3. december 2026", "03-12-2026", "3/12/2026", "03.12.2026", each
+# optionally followed by a time ("10:00", "kl. 10.00", "kl. 10") and an offset ("+01:00", "Z");
+# and ISO dates with the Danish dot in the time ("2026-12-03 10.00"). Day before month, always.
+_CLOCK = (
+    r"(?:[ T,]+(?:kl\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?)?)?"
+    r"\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_DAY = r"(?:d\.?\s*)?(?P<day>\d{1,2})"  # "d. 3. december 2026"
+_DANISH_DATES = (
+    re.compile(_DAY + r"[-./](?P<month>\d{1,2})[-./](?P<year>\d{4})" + _CLOCK, re.I),
+    re.compile(_DAY + r"\.?\s*(?P<name>[a-zæøå]+)\.?\s+(?P<year>\d{4})" + _CLOCK, re.I),
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _CLOCK, re.I),
+)
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional formatting
 # characters that can make a title read differently from what it is (Trojan Source).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters Word, Google Docs and web pages leave in copied text: soft hyphen, zero
+# width space, word joiner, byte order mark. They never mean anything in a field, but would make
+# "Bo\u00adlig" a label of its own and "\ufeffTitel" sort and compare apart; they are removed.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u2060\ufeff]")
+# Word's and Google Docs' list bullets, pasted as text: the Markdown list the editor meant.
+_BULLET = re.compile("^([ \t]*)[•●▪◦‣⁃∙][ \t\u00a0]+", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +147,9 @@ def _clean_text(value: object, *, max_length: int, multiline: bool) -> str:
         raise ValueError("må ikke være tom")
     if not isinstance(value, str):
         raise ValueError("skal være en tekst")
-    text = value.strip()
+    # U+2028/2029 (copied from PDFs and web pages) are the line breaks they look like.
+    text = nfc(value).replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _INVISIBLE.sub("", text).strip()
     if not text:
         raise ValueError("må ikke være tom")
     control = _CONTROL.search(text) or (None if multiline else re.search("[\t\n]", text))
@@ -127,18 +172,30 @@ def _text(max_length: int, *, multiline: bool = False) -> BeforeValidator:
     return BeforeValidator(clean)
 
 
-Label = Annotated[str, _text(60)]
+def _label(value: object) -> str:
+    """A category or tag as one label: inner whitespace (also non-breaking spaces) is one
+    space, so "Grønne\u00a0områder" is shown as the "Grønne områder" it is counted under."""
+    return " ".join(_clean_text(value, max_length=60, multiline=False).split())
+
+
+Label = Annotated[str, BeforeValidator(_label)]
 Line = Annotated[str, _text(200)]
 LongLine = Annotated[str, _text(300)]
 Paragraph = Annotated[str, _text(2000, multiline=True)]
 
 
 def _tag_list(value: object) -> object:
-    """Tags as a list, or as one comma-separated string."""
+    """Tags as a list, or as one comma-separated string (`tags:` with nothing is none);
+    too many is one problem, found before each tag is checked (300,000 blank tags made
+    300,000 errors: 670 MB, over the function's memory)."""
+    if value is None:
+        return []
     if isinstance(value, str):
-        return [part for part in value.split(",") if part.strip()]
+        value = [part for part in value.split(",") if part.strip()]
     if value is not None and not isinstance(value, list):
         raise ValueError("skal være en liste, fx [Fællesskab, Ballerup]")
+    if value is not None and len(value) > MAX_TAGS:
+        raise ValueError(f"er for lang: højst {MAX_TAGS} punkter (der er {len(value)})")
     return value
 
 
@@ -176,9 +233,21 @@ def _author(value: object) -> Author:
     )
 
 
-def _lowercase(value: object) -> object:
-    """`Draft` and ` published ` mean what they say."""
-    return value.strip().lower() if isinstance(value, str) else value
+# The status as Danish editors say it.
+_DANISH_STATUS = {
+    "kladde": "draft",
+    "udkast": "draft",
+    "udgivet": "published",
+    "udgiv": "published",
+}
+
+
+def _status(value: object) -> object:
+    """`Draft`, ` published ` and `kladde` mean what they say."""
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    return _DANISH_STATUS.get(word, word)
 
 
 def _aware_time(value: object) -> datetime:
@@ -188,10 +257,7 @@ def _aware_time(value: object) -> datetime:
     (`1700000000`) is no date an editor writes, so it is refused rather than read as epoch.
     """
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"er ikke en dato: {_TIME_HINT}") from None
+        value = _moment_text(value)
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=NEWSROOM_ZONE)
     elif isinstance(value, date):
@@ -205,6 +271,37 @@ def _aware_time(value: object) -> datetime:
     if not 1900 <= year <= 2999:
         raise ValueError("datoen skal ligge mellem år 1900 og 2999")
     return moment
+
+
+def _moment_text(text: str) -> datetime:
+    """ISO 8601, or a date (and time) as a Dane types it; ValueError in Danish otherwise."""
+    text = " ".join(text.split())
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in _DANISH_DATES:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        month = _MONTHS.get(parts["name"].lower()) if parts.get("name") else int(parts["month"])
+        offset = parts["offset"] or ""
+        if len(offset) == 3:  # "+01"
+            offset += ":00"
+        try:
+            moment = datetime(
+                int(parts["year"]),
+                month or 0,
+                int(parts["day"]),
+                int(parts["hour"] or 0),
+                int(parts["minute"] or 0),
+                int(parts["second"] or 0),
+            )
+            return datetime.fromisoformat(moment.isoformat() + offset) if offset else moment
+        except ValueError:
+            break
+    raise ValueError(f"er ikke en dato: {_TIME_HINT}")
 
 
 def _plain_int(value: object) -> object:
@@ -228,7 +325,7 @@ class ArticleFields(BaseModel):
     published_at: Annotated[AwareDatetime, BeforeValidator(_aware_time)] | None = None
     slug: Line | None = None
     reading_minutes: Annotated[int, BeforeValidator(_plain_int), Field(ge=1, le=600)] | None = None
-    status: Annotated[Literal["published", "draft"], BeforeValidator(_lowercase)] = "published"
+    status: Annotated[Literal["published", "draft"], BeforeValidator(_status)] = "published"
     ebook: Line | None = None
     # Pinned related articles: validated where they are used (related pins), passed by here.
     related: Any = None
@@ -274,7 +371,7 @@ def _danish(detail: Any, known: list[str]) -> str:
     if kind == "value_error":
         return str(detail["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        return f"ukendt felt (tjek stavningen); de kendte felter er {', '.join(known)}"
+        return _unknown(str(detail["loc"][-1]), known)
     if kind in {"too_long", "string_too_long"}:
         limit = context.get("max_length")
         unit = "tegn" if isinstance(detail.get("input"), str) else "punkter"
@@ -296,23 +393,74 @@ def _validated[M: BaseModel](model: type[M], mapping: dict[str, Any], hidden: se
         ) from error
 
 
-def load_article_mapping(key: str, data: bytes) -> dict[str, Any]:
-    """The raw keys of an article upload (front matter plus `body`), before validation."""
+# Danish names editors give fields → the field they mean (named in the refusal, not guessed).
+_DANISH_FIELDS = {
+    "titel": "title", "overskrift": "title", "rubrik": "title", "undertitel": "subtitle",
+    "underrubrik": "subtitle", "resume": "summary", "resumé": "summary", "manchet": "summary",
+    "kategori": "category", "emner": "tags", "emneord": "tags", "nøgleord": "tags",
+    "forfatter": "author", "skribent": "author", "journalist": "author", "dato": "published_at",
+    "udgivet": "published_at", "udgivelsesdato": "published_at", "tidspunkt": "published_at",
+    "læsetid": "reading_minutes", "e-bog": "ebook", "ebog": "ebook", "relaterede": "related",
+    "relateret": "related", "beskrivelse": "description",
+}  # fmt: skip
+
+
+def _folded(name: str) -> str:
+    return _INVISIBLE.sub("", nfc(name)).strip().casefold()
+
+
+def _canonical_keys(mapping: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    """`Title:` and ` title` are `title`. A name that is a field's only when folded, and
+    whose field is given already, stays as it is: validation refuses it (see `_unknown`)."""
+    canonical: dict[str, Any] = {}
+    for name, value in sorted(mapping.items(), key=lambda item: item[0] not in known):
+        folded = _folded(name)
+        field = folded if folded in known and folded not in canonical else name
+        canonical[field] = value
+    return canonical
+
+
+def _unknown(name: str, known: list[str]) -> str:
+    """Why a field name is refused: a repeat in other letters, a Danish name, or a typo."""
+    folded = _folded(name)
+    if folded in known:
+        return f"feltet `{folded}` står to gange (også som '{name}'); slet den ene linje"
+    meant = _DANISH_FIELDS.get(folded)
+    if meant in known:
+        return f"felternes navne er engelske: skriv `{meant}` i stedet for '{name}'"
+    return f"ukendt felt (tjek stavningen); de kendte felter er {', '.join(known)}"
+
+
+def load_article_mapping(key: str, data: bytes) -> tuple[dict[str, Any], list[FieldError]]:
+    """The raw keys of an article upload (front matter plus `body`), before validation, and
+    warnings about how the file was read."""
     _, extension = split_key(key)
     if extension not in ARTICLE_EXTENSIONS:
         raise refuse(
             "file",
-            "En artikel skal være en Markdown-fil (.md eller .markdown) eller en JSON-fil (.json).",
+            "En artikel skal være en Markdown-fil (.md eller .markdown) eller en JSON-fil (.json)."
+            + _RENAME_TXT.get(extension, ""),
         )
-    text = decode_text(data)
+    read = read_text(data)
+    known = frozenset(ArticleFields.model_fields)
     if extension == ".json":
-        return load_json_object(text)
-    mapping, body = split_front_matter(text)
+        return _canonical_keys(load_json_object(read.text), known), list(read.warnings)
+    front, body, first_line = front_matter_parts(read.text)
+    mapping = _canonical_keys(load_front_matter(front, first_line=first_line), known)
     if "body" in mapping:
         raise refuse(
             "body", "I en .md-fil er brødteksten det, der står efter den afsluttende '---'."
         )
-    return mapping | {"body": body}
+    lost = lost_to_comments(front, first_line=first_line)
+    return mapping | {"body": body}, [*read.warnings, *lost]
+
+
+# Extensions text editors give a Markdown file (Notepad saves `artikel.md` as `artikel.md.txt`).
+_RENAME_TXT = {
+    extension: f" Filen har endelsen {extension}: omdøb den, så den ender på .md (i Windows "
+    "kan du se hele filnavnet ved at slå 'Filtypenavne' til under 'Vis' i Stifinder)."
+    for extension in (".txt", ".text", ".rtf", ".docx", ".doc", ".odt", ".pages", ".html", ".htm")
+}
 
 
 def _slug(key: str, given: str | None) -> tuple[str, list[FieldError]]:
@@ -347,10 +495,14 @@ def _reading_warning(given: int | None, computed: int) -> list[FieldError]:
     ]
 
 
-def _render(body: str) -> tuple[str, int]:
-    """The body's HTML and word count, or a `body` error before any expensive work."""
+def _render(body: str) -> RenderedBody:
+    """The body rendered, or a `body` error before any expensive work."""
     if not body.strip():
-        raise refuse("body", "artiklen har ingen brødtekst")
+        raise refuse(
+            "body",
+            "artiklen har ingen brødtekst; skriv teksten efter linjen med den afsluttende "
+            "'---' (i en .json-fil i feltet body)",
+        )
     if render_cost(body) > MAX_RENDER_COST:
         raise refuse(
             "body",
@@ -358,29 +510,76 @@ def _render(body: str) -> tuple[str, int]:
             "tabelceller eller formateringstegn (* _ ` ~). Del artiklen op i flere, eller "
             "fjern gentagne tegn",
         )
-    rendered = render_body(body)
-    size = len(rendered.html.encode("utf-8"))
-    if size > MAX_BODY_HTML_BYTES:
+    try:
+        rendered = render_body(body, max_html_bytes=MAX_BODY_HTML_BYTES)
+    except TooMuchHtml as error:
+        links = (
+            " (et link, der bruges via en henvisning som [navn], fylder med hver gang det bruges)"
+            if error.in_links
+            else ""
+        )
         raise refuse(
             "body",
-            f"brødteksten er for stor: {size // 1000} KB HTML, grænsen er "
-            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler",
-        )
-    return rendered.html, rendered.words
+            f"brødteksten er for stor: {error.size // 1000} KB HTML, grænsen er "
+            f"{MAX_BODY_HTML_BYTES // 1000} KB; del den op i flere artikler{links}",
+        ) from error
+    return rendered
+
+
+# Links and images named in warnings: the first few are enough to find the mistake.
+MAX_ADDRESS_WARNINGS = 5
+
+
+def _address_warnings(broken: tuple[tuple[str, str], ...]) -> list[FieldError]:
+    """Links and images that lead nowhere on the site, with the fix an editor can make."""
+    warnings: list[FieldError] = []
+    for kind, target in broken[:MAX_ADDRESS_WARNINGS]:
+        shown = unquote(target)[:200]
+        if "@" in shown and ":" not in shown:
+            fix = f"skriv mailto:{shown}, hvis det er en e-mailadresse"
+        elif shown.lower().startswith("www."):
+            fix = f"skriv hele adressen: https://{shown}"
+        elif kind == "image":
+            fix = (
+                "et billede skal ligge på nettet: skriv hele dets adresse, der begynder med "
+                "https://, ikke en sti til en fil på din computer eller ved siden af artiklen"
+            )
+        else:
+            fix = "skriv hele adressen, der begynder med https://"
+        what = "billedet" if kind == "image" else "linket"
+        warnings.append(FieldError("body", f"{what} '{shown}' virker ikke på sitet; {fix}"))
+    return warnings
 
 
 def _article(
-    key: str, mapping: dict[str, Any], *, received_at: datetime, words_per_minute: int
+    key: str,
+    mapping: dict[str, Any],
+    *,
+    received_at: datetime,
+    words_per_minute: int,
+    notes: list[FieldError] | None = None,
 ) -> ArticleSource:
     fields = _validated(ArticleFields, mapping, hidden={"body"} if "body" in mapping else set())
     slug, warnings = _slug(key, fields.slug)
+    warnings = [*(notes or []), *warnings]
     ebook_id = None
     if fields.ebook is not None:
         ebook_id = slugify(fields.ebook)
         if not ebook_id:
             raise refuse("ebook", "e-bogens id har ingen bogstaver eller tal")
     pins = _pins(fields.related, slug)
-    body_html, words = _render(fields.body)
+    rendered = _render(_BULLET.sub(r"\1- ", nfc(fields.body)))
+    body_html, words = rendered.html, rendered.words
+    warnings += _address_warnings(rendered.broken)
+    if rendered.raw_html is not None:
+        tag = rendered.raw_html if len(rendered.raw_html) <= 60 else rendered.raw_html[:57] + "…"
+        warnings.append(
+            FieldError(
+                "body",
+                f"HTML som '{tag}' vises som tekst på sitet og bliver ikke udført (fx "
+                "indlejrede videoer og kort); fjern den, eller skriv et link til indholdet",
+            )
+        )
     computed = minutes_for(words, words_per_minute)
     warnings += _reading_warning(fields.reading_minutes, computed)
     article = Article(
@@ -432,17 +631,19 @@ def parse_article_source(
     key: str, data: bytes, *, received_at: datetime, words_per_minute: int
 ) -> ArticleSource:
     """What an article upload asks for; `status: draft` unpublishes even if unfinished."""
-    mapping = load_article_mapping(key, data)
-    if _lowercase(mapping.get("status")) == "draft":
+    mapping, notes = load_article_mapping(key, data)
+    if _status(mapping.get("status")) == "draft":
         return ArticleSource(status="draft")
-    return _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
+    return _article(
+        key, mapping, received_at=received_at, words_per_minute=words_per_minute, notes=notes
+    )
 
 
 def parse_draft(
     key: str, data: bytes, *, received_at: datetime, words_per_minute: int
 ) -> ArticleSource:
     """A draft rendered as it would be published (its preview), or ContentError."""
-    mapping = load_article_mapping(key, data)
+    mapping, _ = load_article_mapping(key, data)
     source = _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
     return ArticleSource(status="draft", article=source.article, ebook_id=source.ebook_id)
 
@@ -454,7 +655,7 @@ def parse_article(
 
     `received_at` is the default `published_at` and the `updated_at`.
     """
-    mapping = load_article_mapping(key, data)
+    mapping, _ = load_article_mapping(key, data)
     source = _article(key, mapping, received_at=received_at, words_per_minute=words_per_minute)
     assert source.article is not None  # _article always builds one
     return source.article
@@ -473,5 +674,6 @@ def parse_ebook(key: str, data: bytes) -> Ebook:
     if split_key(key)[1] not in MARKDOWN_EXTENSIONS:
         raise refuse("file", "en e-bog beskrives af en .md-fil ved siden af dens .pdf")
     mapping, _ = split_front_matter(decode_text(data))
+    mapping = _canonical_keys(mapping, frozenset(EbookFields.model_fields))
     fields = _validated(EbookFields, mapping, hidden=set())
     return Ebook(id=ebook_id, **fields.model_dump())

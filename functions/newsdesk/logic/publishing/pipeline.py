@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import posixpath
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -468,7 +469,8 @@ class Publisher:
             taken = FieldError(
                 "slug",
                 f"slug'en '{article.slug}' bruges allerede af {owner}. Vælg en anden `slug`, "
-                "eller slet eller afpublicér den anden fil: så udgives denne automatisk",
+                "eller slet eller afpublicér den anden fil: så udgives denne automatisk"
+                + _look_alike(owner, event.key),
             )
             return Decision(Outcome("rejected", [taken]), False, None, source, claim=article.slug)
         if not plan.is_live(article.published_at, self.clock()):
@@ -642,14 +644,14 @@ class Publisher:
         source = self._read(event)
         if source is None:
             return Decision(Outcome("unpublished"), True, None, None, takedown)
-        pdf_key = _pdf_key(event.key)
+        pdf_key = self._half(_pdf_key(event.key), self.storage.source_exists)
         try:
             if source.data is None:
                 raise ContentError([_too_large(source.size)])
             data = source.data
             ebook = _parsed(lambda: parse_ebook(event.key, data))
             if registry is not None and owned is None:
-                raise ContentError([_ebook_owned(ebook_id, registry)])
+                raise ContentError([_ebook_owned(ebook_id, registry, event.key)])
         except ContentError as error:
             return _rejected(error.errors)
         exists, problem = self._pdf_check(pdf_key)
@@ -675,7 +677,7 @@ class Publisher:
 
     def _pdf(self, event: UploadEvent) -> Decision:
         """`ebooks/<id>.pdf`: re-decides the e-book's .md against the PDF that exists now."""
-        md_key = _markdown_key(event.key)
+        md_key = self._half(_markdown_key(event.key), self._has_state)
         md_state = self.storage.get_source_state(md_key)
         if md_state is not None and md_state.live_sequencer is not None:
             replay = UploadEvent(
@@ -692,7 +694,7 @@ class Publisher:
 
         Keeps the PDF's report independent of the order the two files' events came in.
         """
-        pdf_key = _pdf_key(md_key)
+        pdf_key = self._half(_pdf_key(md_key), self._has_state)
         state = self.storage.get_source_state(pdf_key)
         if state is None:
             return
@@ -710,7 +712,7 @@ class Publisher:
     def _pdf_outcome(self, pdf_key: str) -> tuple[Outcome, str | None]:
         """A PDF's report: is the e-book live, is the PDF gone, or what it waits for."""
         ebook_id = ebook_id_of(pdf_key)
-        md_key = _markdown_key(pdf_key)
+        md_key = self._half(_markdown_key(pdf_key), self.storage.source_exists)
         exists, problem = self._pdf_check(pdf_key)
         if not exists:
             return Outcome("unpublished"), None
@@ -730,6 +732,20 @@ class Publisher:
         else:
             message = f"PDF'en er modtaget. E-bogen går online, så snart {md_key} er uploadet."
         return Outcome("pending", missing=[md_key], message=message), None
+
+    def _half(self, key: str, present: Callable[[str], bool]) -> str:
+        """The other half's key as it is in the bucket: `key`, or its look-alike with æ/ø/å
+        composed or decomposed (a Mac uploads `å` as `a` + ring), whichever is `present`."""
+        if key.isascii() or present(key):
+            return key
+        for form in ("NFC", "NFD"):
+            alike = unicodedata.normalize(form, key)
+            if alike != key and present(alike):
+                return alike
+        return key
+
+    def _has_state(self, key: str) -> bool:
+        return self.storage.get_source_state(key) is not None
 
     def _pdf_check(self, pdf_key: str) -> tuple[bool, str | None]:
         """Whether the PDF exists, and why it cannot be given to readers (empty, not a PDF)."""
@@ -905,15 +921,31 @@ def _markdown_key(pdf_key: str) -> str:
     return pdf_key[: -len(".pdf")] + ".md"
 
 
+def _look_alike(owner: str, key: str) -> str:
+    """A hint when the owner's key reads like `key` (æ/ø/å stored decomposed by a Mac, or
+    other capitals): two objects in S3 that an editor sees as one file."""
+    if _folded_key(owner) != _folded_key(key):
+        return ""
+    return (
+        ". Den anden fil hedder det samme, men er gemt med andre tegn (fx æ, ø eller å fra en "
+        "Mac, eller andre store og små bogstaver), så bucketten har to filer: slet den ene"
+    )
+
+
+def _folded_key(key: str) -> str:
+    return unicodedata.normalize("NFC", key).casefold()
+
+
 def _too_large(size: int) -> FieldError:
     return FieldError("file", too_large_message(size))
 
 
-def _ebook_owned(ebook_id: str, registry: Item) -> FieldError:
+def _ebook_owned(ebook_id: str, registry: Item, key: str) -> FieldError:
+    owner = str(registry.get("source_key"))
     return FieldError(
         "file",
-        f"e-bogens id '{ebook_id}' bruges allerede af {registry.get('source_key')}; "
-        "giv filen et andet navn",
+        f"e-bogens id '{ebook_id}' bruges allerede af {owner}; giv filen et andet navn"
+        + _look_alike(owner, key),
     )
 
 

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -66,19 +67,103 @@ def render_cost(body: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    """A body parsed once: its sanitised HTML and the number of words a reader reads."""
+    """A body parsed once: its sanitised HTML, the number of words a reader reads, and the
+    links and images ("link"/"image", address) that cannot work where the article is read."""
 
     html: str
     words: int
+    broken: tuple[tuple[str, str], ...] = ()
+    # The first HTML tag written in the text (outside code), which readers see as text.
+    raw_html: str | None = None
 
 
-def render_body(body: str) -> RenderedBody:
-    """Parse once; render sanitised HTML and count words from the same tokens."""
+# A link or image markdown-it refuses to render (it stays as text): Word's local files mostly.
+_REFUSED_TARGET = re.compile(
+    r"(!?)\[[^\]\n]*\]\(\s*<?((?:file|javascript|vbscript|data):[^)\s>]*)", re.IGNORECASE
+)
+
+
+class TooMuchHtml(ValueError):
+    """The body's HTML would be over the limit: at least `size` bytes (`in_links`: found in
+    the links' attributes before rendering)."""
+
+    def __init__(self, size: int, *, in_links: bool = False) -> None:
+        super().__init__(f"at least {size} bytes of HTML")
+        self.size = size
+        self.in_links = in_links
+
+
+def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
+    """Parse once; render sanitised HTML and count words from the same tokens.
+
+    TooMuchHtml if the HTML would exceed `max_html_bytes`, raised before rendering when the
+    links' attributes alone exceed it: a reference definition (`[a]: <url> "title"`) is
+    stored once and shared by every `[a]` that uses it, so 100 KB of URL used 10,000 times
+    parses in a moment but would render a gigabyte.
+    """
     markdown = _markdown()
     tokens = markdown.parse(body)
+    attributes = _attribute_characters(tokens)
+    if attributes > max_html_bytes:
+        raise TooMuchHtml(attributes, in_links=True)
     html = markdown.renderer.render(tokens, markdown.options, {})
     words = sum(len(_WORD.findall(part)) for part in _text(tokens))
-    return RenderedBody(_sanitised(html), words)
+    sanitised = _sanitised(html)
+    size = len(sanitised.encode("utf-8"))
+    if size > max_html_bytes:
+        raise TooMuchHtml(size)
+    broken = [
+        ("image" if match.group(1) else "link", match.group(2))
+        for match in _REFUSED_TARGET.finditer(body)
+    ]
+    broken += [(kind, target) for kind, target in _targets(tokens) if not _works(target)]
+    raw = next((m.group() for t in _plain(tokens) if (m := _TAG.search(t)) is not None), None)
+    return RenderedBody(sanitised, words, tuple(broken), raw)
+
+
+def _attribute_characters(tokens: list[Token]) -> int:
+    """Characters of the attribute values (href, src, title) the HTML will repeat."""
+    total = 0
+    for token in tokens:
+        for child in token.children or ():
+            total += sum(len(value) for value in child.attrs.values() if isinstance(value, str))
+    return total
+
+
+# An HTML tag as editors paste it (an embed code, a <div>): shown as text, since raw HTML is off.
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
+
+
+def _plain(tokens: list[Token]) -> list[str]:
+    """The text of the body outside code spans and blocks."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.children:
+            parts.extend(_plain(token.children))
+        elif token.type == "text":
+            parts.append(token.content)
+    return parts
+
+
+def _targets(tokens: list[Token]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for token in tokens:
+        if token.type == "image":
+            found.append(("image", str(token.attrs.get("src", ""))))
+        elif token.type == "link_open":
+            found.append(("link", str(token.attrs.get("href", ""))))
+        if token.children:
+            found.extend(_targets(token.children))
+    return found
+
+
+def _works(target: str) -> bool:
+    """An address that leads somewhere from any page: a URL with an allowed scheme, a path
+    from the site's root, or an anchor. `billeder/foto.jpg`, `www.x.dk`, `C:\\…` do not."""
+    scheme = urlsplit(target).scheme.lower()
+    if scheme:
+        return scheme in URL_SCHEMES and len(scheme) > 1
+    return target.startswith(("/", "#"))
 
 
 def render_markdown(body: str) -> str:

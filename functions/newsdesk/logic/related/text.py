@@ -16,7 +16,6 @@ other and do not drift as articles come and go.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from html.parser import HTMLParser
@@ -24,9 +23,15 @@ from html.parser import HTMLParser
 import snowballstemmer
 from stop_words import get_stop_words
 
+from newsdesk.normal_form import nfc
+
 # Runs of letters (any script, so æ, ø and å stay inside words); digits and "_" split words.
 _WORD = re.compile(r"[^\W\d_]+")
 _MIN_LENGTH = 2
+# Longer runs of letters are no words (long Danish compounds have 20-35 letters): they are
+# skipped, so a hostile run of letters costs nothing downstream and every term fits a key
+# (a posting's partition key) and a profile item many times over.
+MAX_WORD_LENGTH = 64
 # A compound part is at least this long ("by" is the one shorter part the lexicon has).
 _MIN_PART = 2
 # Inflection endings tried on a part the stemmer leaves whole ("stien" → "sti").
@@ -60,6 +65,13 @@ _LEXICON = """
     varme vej vejr venskab vindue vinter værksted vækst weekend år ældre æble
     """
 COMPOUND_LEXICON = frozenset(_LEXICON.split())
+# The longest text `_known` can accept: a lexicon word plus what the stemmer and `_ENDINGS`
+# strip (Snowball Danish removes at most a 7-letter ending, a 4-letter suffix and 3 single
+# letters). Longer tails are not tried, so splitting a word is linear in its length.
+_MAX_PART = max(map(len, COMPOUND_LEXICON)) + 16
+# How a known part begins: stemming and endings never touch a word's first letters, so a
+# text that begins otherwise is not stemmed at all (most cuts of a long word end here).
+_PART_STARTS = frozenset(word[:_MIN_PART] for word in COMPOUND_LEXICON)
 
 
 class _TextExtractor(HTMLParser):
@@ -88,10 +100,10 @@ def html_to_text(html: str) -> str:
 
 
 def words(text: str) -> Iterator[str]:
-    """NFC-normalised, lowercased words of `text` (letters only, æ/ø/å kept)."""
-    for match in _WORD.finditer(unicodedata.normalize("NFC", text).lower()):
+    """NFC-normalised, lowercased words of `text` (letters only, æ/ø/å kept, 2-64 letters)."""
+    for match in _WORD.finditer(nfc(text).lower()):
         word = match.group()
-        if len(word) >= _MIN_LENGTH:
+        if _MIN_LENGTH <= len(word) <= MAX_WORD_LENGTH:
             yield word
 
 
@@ -125,7 +137,7 @@ def _lexicon_stems() -> dict[str, str]:
 
 def _known(part: str) -> str | None:
     """The lexicon word `part` is (as written, by its stem, or inflected), else None."""
-    if len(part) < _MIN_PART:
+    if len(part) < _MIN_PART or part[:_MIN_PART] not in _PART_STARTS:
         return None
     if part in COMPOUND_LEXICON:
         return part
@@ -145,11 +157,11 @@ def compound_parts(word: str) -> tuple[str, ...]:
     The longest known last part wins; what precedes it (minus a linking "s" or "e") must be
     a known word or split itself, so "boligforeningsbestyrelsen" gives
     ("bolig", "forening", "bestyrelse") and ordinary words stay whole. A word that is itself
-    in the lexicon ("fællesskabet") is not split.
+    in the lexicon ("fællesskabet") is not split, nor is one longer than any word.
     """
-    if _known(word) is not None:
+    if len(word) > MAX_WORD_LENGTH or _known(word) is not None:
         return ()
-    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+    for cut in range(max(_MIN_PART, len(word) - _MAX_PART), len(word) - _MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
         last = _known(tail)
         if last is None:
