@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -65,7 +66,15 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def aws() -> Iterator[dict[str, Any]]:
     """moto with the template's table (keys, GSIs, stream, TTL), a versioned bucket, the
     go-live schedule group and the preview-link secret."""
+    with moto_world() as world:
+        yield world
+
+
+@contextmanager
+def moto_world() -> Iterator[dict[str, Any]]:
+    """The `aws` fixture's world as a context manager: a fresh one per hypothesis example."""
     with mock_aws():
+        clients.reset()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**create_table_request(TABLE_NAME))
         ttl = ttl_attribute()
@@ -89,3 +98,5 @@ def aws() -> Iterator[dict[str, Any]]:
         )
         secrets.reset()
         yield {"dynamodb": dynamodb, "s3": s3, "table": TABLE_NAME, "bucket": BUCKET_NAME}
+    clients.reset()
+    secrets.reset()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
-from newsdesk.dal.publishing import MAX_S3_KEY_BYTES, report_key
+from newsdesk.dal.publishing import MAX_S3_KEY_BYTES, report_bytes, report_key
 
 # S3 keys are UTF-8 of at most 1,024 bytes; Danish letters take two bytes each.
 KEYS = (
@@ -36,3 +38,19 @@ def test_keys_too_long_to_wrap_keep_their_start_and_stay_apart() -> None:
     assert all(len(n.encode("utf-8")) <= MAX_S3_KEY_BYTES for n in names)
     assert all(n.startswith("reports/articles/øøø") for n in names)
     assert report_key(first) == names[0]  # the same upload always finds the same report
+
+
+REPORT_FIELDS = ["key", "status", "slug", "errors", "warnings", "missing", "message"]
+
+
+@given(st.permutations([*REPORT_FIELDS, "live_at", "preview_url", "processed_at"]))
+def test_a_report_is_the_same_bytes_whatever_order_its_fields_were_kept_in(
+    fields: list[str],
+) -> None:
+    """A duplicate event re-sends the report kept in the table (slug first, maps unordered)."""
+    value = {"errors": [], "missing": [], "warnings": [{"message": "m", "field": "related[0]"}]}
+    report = {name: value.get(name, name) for name in fields}
+    written = json.loads(report_bytes(report))
+    assert list(written) == [*REPORT_FIELDS, "live_at", "preview_url", "processed_at"]
+    assert list(written["warnings"][0]) == ["field", "message"]
+    assert report_bytes(report) == report_bytes(written)

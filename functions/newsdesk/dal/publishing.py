@@ -195,12 +195,38 @@ def report_key(key: str) -> str:
     return f"{REPORT_PREFIX}{start}{digest}{_REPORT_SUFFIX}"
 
 
+# The order of a report's fields in its JSON; other fields follow alphabetically, then
+# `processed_at`. A report re-sent from the table (whose maps keep no order) is then the same
+# bytes as when it was first written, whatever order its events were delivered in.
+_REPORT_ORDER = ("key", "status", "slug", "errors", "warnings", "missing", "message")
+_ENTRY_ORDER = ("field", "message")
+
+
+def _ordered(item: Item, order: tuple[str, ...], last: tuple[str, ...] = ()) -> Item:
+    """`item` with `order`'s fields first, the others alphabetically, `last`'s at the end."""
+    middle = sorted(name for name in item if name not in order and name not in last)
+    names = [*(n for n in order if n in item), *middle, *(n for n in last if n in item)]
+    return {name: item[name] for name in names}
+
+
+def report_bytes(report: Item) -> bytes:
+    """The report's JSON in one field order (errors and warnings too)."""
+    ordered = _ordered(report, _REPORT_ORDER, ("processed_at",))
+    for entries in ("errors", "warnings"):
+        if isinstance(ordered.get(entries), list):
+            ordered[entries] = [
+                _ordered(entry, _ENTRY_ORDER) if isinstance(entry, dict) else entry
+                for entry in ordered[entries]
+            ]
+    return json.dumps(ordered, ensure_ascii=False, indent=2).encode("utf-8")
+
+
 def put_report(report: Item) -> None:
     """Write (or rewrite, identically) the report of one processed upload."""
     s3().put_object(
         Bucket=_bucket(),
         Key=report_key(report["key"]),
-        Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
+        Body=report_bytes(report),
         ContentType="application/json; charset=utf-8",
     )
 
