@@ -447,12 +447,12 @@ def front_matter_parts(text: str) -> tuple[str, str, int]:
     """(front matter YAML, Markdown body, the file line the YAML starts on) of a
     `---`-delimited document. Blank lines before the first `---` are skipped; a file whose
     first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
-    skipped = 0
-    while True:
-        first, _, rest = text.partition("\n")
-        if first.strip() or not rest:
-            break
-        text, skipped = rest, skipped + 1
+    # One pass over the blank lines (cutting them off one by one copied the rest of the
+    # file each time: 1 MB of newlines took 15 s).
+    start = skipped = 0
+    while (end := text.find("\n", start)) >= 0 and not text[start:end].strip():
+        start, skipped = end + 1, skipped + 1
+    first, _, rest = text[start:].partition("\n")
     fence = first.rstrip()
     if fence == "+++":
         raise refuse(
