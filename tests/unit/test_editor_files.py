@@ -124,6 +124,17 @@ def test_mixed_or_undecodable_files_are_refused_in_danish() -> None:
     assert error.message == "Filen er gemt som UTF-16, men er ødelagt. Gem den som UTF-8."
 
 
+@pytest.mark.parametrize("symbols", ["20\u00a0°C", "½ liter", "§ 3", "«citat»", "5 €", "🎉"])
+def test_a_utf8_file_with_one_broken_byte_is_not_misread_as_windows_1252(symbols: str) -> None:
+    """No Danish letter in the file, only UTF-8 symbols and one pasted Windows-1252 quote:
+    read as Windows-1252 the symbols would be published garbled ("Â°C", "â‚¬")."""
+    fields = {"title": "Sommer", "category": "Kultur", "author": "Asta Berg"}
+    data = text_file(fields, f"Vandet: {symbols}.\n").encode() + b"Det er \x92sjovt\x92.\n"
+    [error] = errors_of(data)
+    assert error.field == "file"
+    assert "ikke gemt som UTF-8 (første ugyldige tegn på linje 7)" in error.message
+
+
 def test_ebook_in_utf16_or_windows_1252_is_read() -> None:
     text = "---\r\nTitle: Ærøs bedste\r\ndescription: Find de gode steder.\r\n---\r\n"
     for data in (text.encode("utf-16"), text.encode("cp1252")):
