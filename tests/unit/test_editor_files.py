@@ -275,11 +275,23 @@ def test_draft_with_a_danish_field_name_still_unpublishes() -> None:
 # File names
 
 
-@pytest.mark.parametrize("key", ["articles/Ærø.md.txt", "articles/ærø.txt", "articles/Ærø.docx"])
-def test_text_or_word_extension_says_to_rename_to_md(key: str) -> None:
+@pytest.mark.parametrize("key", ["articles/Ærø.md.txt", "articles/ærø.txt", "articles/Ærø.text"])
+def test_text_extension_says_to_rename_to_md(key: str) -> None:
     [error] = errors_of(text_file().encode(), key)
     assert error.field == "file"
     assert "omdøb den, så den ender på .md" in error.message
+
+
+@pytest.mark.parametrize("extension", [".docx", ".doc", ".odt", ".rtf", ".pages", ".html"])
+def test_a_word_processor_file_says_to_save_as_plain_text(extension: str) -> None:
+    """Renaming a Word document to .md would only get it refused as a ZIP file."""
+    [error] = errors_of(b"PK\x03\x04", f"articles/Ærø{extension}")
+    assert error.field == "file"
+    assert f"endelsen {extension} og er et dokument, ikke en tekstfil" in error.message
+    assert "gem artiklen som almindelig tekst" in error.message
+    assert "omdøb" not in error.message
+    [renamed] = errors_of(b"PK\x03\x04\x14\x00", "articles/Ærø.md")
+    assert "ligner en ZIP-fil" in renamed.message
 
 
 def test_decomposed_and_composed_file_names_give_one_slug() -> None:
