@@ -96,16 +96,16 @@ publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELE
 	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi
 	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete)
 
-erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME + CONTENT_BUCKET; LOCAL=1: local stack)
-	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
-	$(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
+erase: venv ## Erase every record of EMAIL=… (STACK=newsdesk-prod; LOCAL=1: local stack; else TABLE_NAME + CONTENT_BUCKET)
+	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [STACK=newsdesk-prod | LOCAL=1]" >&2; exit 2; }
+	$(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local) $(if $(STACK),--stack "$(STACK)")
 
-recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
-	$(PY) -m infra.ops.related_recompute $(ARGS)
+recompute-related: venv ## Recompute every related list (resumable; STACK=newsdesk-prod, or ARGS="--local" for the local stack)
+	$(PY) -m infra.ops.related_recompute $(if $(STACK),--stack "$(STACK)") $(ARGS)
 
-related-explain: venv ## Why each related teaser of SLUG=… is there (local stack; ARGS=--env for TABLE_NAME)
-	@test -n "$(SLUG)" || { echo "usage: make related-explain SLUG=article-slug [ARGS=--env]" >&2; exit 2; }
-	$(PY) -m infra.ops.related_explain "$(SLUG)" $(ARGS)
+related-explain: venv ## Why each related teaser of SLUG=… is there (local stack; STACK=newsdesk-prod; ARGS=--env for TABLE_NAME)
+	@test -n "$(SLUG)" || { echo "usage: make related-explain SLUG=article-slug [STACK=newsdesk-prod | ARGS=--env]" >&2; exit 2; }
+	$(PY) -m infra.ops.related_explain "$(SLUG)" $(if $(STACK),--stack "$(STACK)") $(ARGS)
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench
