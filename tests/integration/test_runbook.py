@@ -7,6 +7,8 @@ it names, as boto3 calls, and the S3 records those calls make S3 send).
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,10 +16,12 @@ import pytest
 from newsdesk import config
 from newsdesk.dal import clients
 
+from infra.template.reading import load_template, resources
 from tests.conftest import BUCKET_NAME, REGION, TABLE_NAME
 from tests.integration.test_publish import Desk, article_file, live
 
 STACK = "newsdesk-prod"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -130,3 +134,37 @@ def test_copying_an_object_onto_itself_publishes_it_again(desk: Desk) -> None:
     )
     desk.send(desk._record("ObjectCreated:Copy", key, {"versionId": response["VersionId"]}))
     assert live("legeplads").title == "Gentaget"
+
+
+# What the runbook names exists under that name
+
+
+RUNBOOK = (ROOT / "docs" / "operations.md").read_text("utf-8")
+
+
+def test_every_make_target_the_runbook_names_exists() -> None:
+    makefile = (ROOT / "Makefile").read_text("utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.MULTILINE))
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", RUNBOOK))
+    assert {"erase", "recompute-related", "recount-labels", "build", "gates"} <= named
+    assert named <= targets
+
+
+def test_every_alarm_output_and_parameter_the_runbook_names_is_the_templates() -> None:
+    template = load_template()
+    alarms = set(resources("AWS::CloudWatch::Alarm"))
+    named_alarms = set(re.findall(r"`(\w+Alarm)`", RUNBOOK))
+    assert named_alarms and named_alarms <= alarms
+    # `<Function>ErrorsAlarm` / `<Function>ThrottlesAlarm` (each function): every one exists.
+    for function in resources("AWS::Serverless::Function"):
+        assert {f"{function}ErrorsAlarm", f"{function}ThrottlesAlarm"} <= alarms
+    # Every alarm is in the runbook's table, by name or as a function's errors/throttles.
+    pattern = re.compile(r"(\w+Function)(Errors|Throttles)Alarm")
+    assert {a for a in alarms if not pattern.fullmatch(a)} <= named_alarms
+    # Stack outputs (`…Url`, `TableName`, `CdnDistributionId`) the commands read.
+    named_outputs = set(re.findall(r"`(\w+Url|TableName|CdnDistributionId)`", RUNBOOK))
+    assert named_outputs - set(template["Parameters"]) <= set(template["Outputs"])
+    assert "PublishDeadLetterQueueUrl" in named_outputs
+    parameter_table = RUNBOOK.split("## Parameters and stage settings")[1].split("\n\n")[1]
+    for parameter in template["Parameters"]:
+        assert f"`{parameter}`" in parameter_table, parameter
