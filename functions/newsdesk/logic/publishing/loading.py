@@ -299,10 +299,12 @@ _FrontMatterLoader.add_constructor(
     _FrontMatterLoader.construct_yaml_float,
 )
 
+_UNCLOSED_QUOTE = "anførselstegnet der begynder her, lukkes aldrig"
+
 # PyYAML's own wording → what an editor should look for (first match wins).
 _YAML_HINTS: tuple[tuple[str, str], ...] = (
-    ("found unexpected end of stream", "anførselstegnet der begynder her, lukkes aldrig"),
-    ("while scanning a quoted scalar", "anførselstegnet der begynder her, lukkes aldrig"),
+    ("found unexpected end of stream", _UNCLOSED_QUOTE),
+    ("while scanning a quoted scalar", _UNCLOSED_QUOTE),
     ("found character '\\t'", "der står et tabulatortegn; brug mellemrum til indrykning"),
     ("mapping values are not allowed", "et kolon midt i en tekst: sæt teksten i anførselstegn"),
     ("expected ',' or ']'", "listen der begynder her, er ikke lukket rigtigt med ]"),
@@ -333,6 +335,55 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
     mark = context if context is not None and starts_earlier else problem or context
     line = int(mark.line) + 1 if mark is not None else None
     return hint or "YAML-syntaksen er ugyldig her", line
+
+
+# A value that opens with a quote: `title: "…`, `- "…`, `- name: '…`.
+_QUOTED_VALUE = re.compile(r"""^ *(?:- +)?(?:[^\s#'"][^#'"]*?: +)?(["'])""")
+# A line that reads as the start of a field (`summary: …`, `- author:`).
+_FIELD_LINE = re.compile(r"^ *(?:- +)?[^\W\d][\w-]*:(?: |$)")
+
+
+def _closing_line(lines: list[str], line: int, column: int, quote: str) -> int | None:
+    """The index of the line where the quoted scalar opened at (line, column) closes."""
+    for index in range(line, len(lines)):
+        text, position = lines[index], column if index == line else 0
+        while position < len(text):
+            char = text[position]
+            if quote == '"' and char == "\\":
+                position += 2
+                continue
+            if char == quote:
+                if quote == "'" and text[position + 1 : position + 2] == "'":
+                    position += 2
+                    continue
+                return index
+            position += 1
+    return None
+
+
+def _runaway_quote(text: str) -> int | None:
+    """The 1-based line of a quoted value that runs on over the next field's line.
+
+    YAML lets a quoted text span lines, so `title: "Nyt` without its closing quote swallows
+    the following lines up to the next quote (`summary: "`) and only fails after it, naming
+    that later line and its indentation. A quoted value that swallows a `felt:` line is the
+    editor's missing quote.
+    """
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        opened = _QUOTED_VALUE.match(lines[index])
+        if opened is None:
+            index += 1
+            continue
+        end = _closing_line(lines, index, opened.end(), opened.group(1))
+        last = len(lines) - 1 if end is None else end
+        if any(_FIELD_LINE.match(line) for line in lines[index + 1 : last + 1]):
+            return index + 1
+        if end is None:
+            return None
+        index = end + 1
+    return None
 
 
 # Typographic quotes autocorrection puts where an editor typed YAML's " or '.
@@ -372,6 +423,9 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
         ) from error
     except yaml.MarkedYAMLError as error:
         hint, problem_line = _yaml_problem(error)
+        runaway = _runaway_quote(text)
+        if runaway is not None and (problem_line is None or runaway <= problem_line):
+            hint, problem_line = _UNCLOSED_QUOTE, runaway
         where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
         lines = text.split("\n")
         said = lines[problem_line - 1] if problem_line and problem_line <= len(lines) else ""
