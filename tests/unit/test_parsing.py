@@ -443,6 +443,22 @@ def test_json_form_has_the_same_keys_and_body() -> None:
     ("text", "field", "needle"),
     [
         ('{"title": ', "file", "Linje 1, kolonne 11: ugyldig JSON"),
+        # A comma forgotten at the end of a line: named there, not at the next field.
+        (
+            '{\n  "title": "Nyt"\n  "category": "Bolig"\n}',
+            "file",
+            "Linje 2, kolonne 17: ugyldig JSON: der mangler et komma efter værdien her",
+        ),
+        (
+            '{\n  "tags": ["Bolig", "Børn",],\n  "title": "Nyt"\n}',
+            "file",
+            "Linje 2, kolonne 27: ugyldig JSON: der står et komma for meget før ] eller }",
+        ),
+        (
+            '{\n  "title": "Nyt",\n}',
+            "file",
+            "Linje 2, kolonne 17: ugyldig JSON: der står et komma for meget",
+        ),
         ("[1, 2]", "file", "ét objekt"),
         (json.dumps(BASE), "body", "feltet mangler"),
         (json.dumps(dict(BASE, body=5)), "body", "tekst"),

@@ -606,7 +606,8 @@ def _no_constant(name: str) -> float:
 
 _JSON_HINTS = {
     "Unterminated string starting at": 'teksten der begynder her, mangler sit afsluttende "',
-    "Expecting ',' delimiter": "der mangler et komma mellem to værdier",
+    "Expecting ',' delimiter": "der mangler et komma efter værdien her",
+    "Illegal trailing comma": "der står et komma for meget før ] eller }: slet det",
     "Expecting property name enclosed in double quotes": (
         "feltnavne skal stå i dobbelte anførselstegn (og der må ikke stå komma efter det sidste)"
     ),
@@ -652,6 +653,10 @@ def load_json_object(text: str) -> dict[str, Any]:
         position = error.pos
         if error.msg.startswith("Invalid control character"):
             position = text.rfind('"', 0, error.pos)  # where the unclosed text starts
+        elif error.msg.startswith("Expecting ',' delimiter"):
+            # Where the comma belongs: after the value before, often at the end of the line
+            # above, not at the next field that json names.
+            position = len(text[: error.pos].rstrip())
         line = text.count("\n", 0, position) + 1
         column = position - text.rfind("\n", 0, position)
         raise refuse("file", f"Linje {line}, kolonne {column}: ugyldig JSON: {hint}.") from error
