@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -576,3 +577,18 @@ def test_an_editors_browser_gets_refusals_as_danish_pages(
     clock.advance(PREVIEW_LIFETIME)
     expired = client.get(late, headers=BROWSER)
     assert expired.status_code == 410 and "Forhåndsvisningen er udløbet" in expired.text
+
+
+def test_a_drafts_page_says_it_is_a_draft_and_a_scheduled_ones_when_it_goes_live(
+    desk: Desk, client: TestClient, clock: FakeClock
+) -> None:
+    """A draft's date is only its upload's: its page must not promise a go-live then."""
+    draft = preview_path(upload_at(desk, KEY, clock.now, status="draft"))
+    page = client.get(draft, headers=BROWSER).text
+    assert "Kladde: artiklen udgives først, når du uploader filen igen uden status: draft" in page
+    assert "Udgives" not in page
+    live_at = clock.now + timedelta(hours=1)
+    scheduled = client.get(preview_path(upload_at(desk, KEY, live_at)), headers=BROWSER).text
+    shown = live_at.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d.%m.%Y kl. %H:%M")
+    assert f"Udgives {shown} (dansk tid)" in scheduled
+    assert "Kladde" not in scheduled

@@ -70,10 +70,13 @@ _UNICODE_BOMS = (
     (b"\xfe\xff", "utf-16", "UTF-16"),
 )
 _UTF8_BOM = b"\xef\xbb\xbf"
-# Danish letters and Word's quotes and dashes as UTF-8 (æ is C3 A6, “ is E2 80 9C): a file with
-# these in it is UTF-8 with a broken part, and reading it as Windows-1252 would garble the rest
-# ("Ã¦", "â€œ"). Windows-1252 text itself hardly ever has "Ã" or "â€" followed by such a byte.
-_UTF8_DANISH = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]")
+# Danish letters, Word's quotes and dashes, the symbols of Latin-1 (non-breaking space, °, ½,
+# §, «), € and emoji as UTF-8 (æ is C3 A6, “ is E2 80 9C, ° is C2 B0): a file with these in it
+# is UTF-8 with a broken part, and reading it as Windows-1252 would garble the rest ("Ã¦",
+# "â€œ", "Â°", "â‚¬", "ðŸ"). Windows-1252 text itself hardly ever has such a pair of characters.
+_UTF8_DANISH = re.compile(
+    rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x82\xac|\xf0\x9f[\x80-\xbf]"
+)
 _SAVE_AS_TEXT = "Gem artiklen som en tekstfil (UTF-8) med endelsen .md eller .json"
 _NOT_UTF8 = (
     "Filen er ikke gemt som UTF-8 og blev læst som Windows-1252 (Latin-1), som Word og "
@@ -501,12 +504,12 @@ def front_matter_parts(text: str) -> tuple[str, str, int]:
     """(front matter YAML, Markdown body, the file line the YAML starts on) of a
     `---`-delimited document. Blank lines before the first `---` are skipped; a file whose
     first line is a dash autocorrection made of `---` closes with the same dash (or `---`)."""
-    skipped = 0
-    while True:
-        first, _, rest = text.partition("\n")
-        if first.strip() or not rest:
-            break
-        text, skipped = rest, skipped + 1
+    # One pass over the blank lines (cutting them off one by one copied the rest of the
+    # file each time: 1 MB of newlines took 15 s).
+    start = skipped = 0
+    while (end := text.find("\n", start)) >= 0 and not text[start:end].strip():
+        start, skipped = end + 1, skipped + 1
+    first, _, rest = text[start:].partition("\n")
     fence = first.rstrip()
     if fence == "+++":
         raise refuse(
