@@ -200,6 +200,12 @@ def test_any_missing_closing_quote_names_its_line(
     )
 
 
+def test_a_later_error_is_not_blamed_on_a_quoted_text_over_lines() -> None:
+    front = 'summary: "Lang tekst.\n  Bemærk: mere"\ntitle: Ballerup: nyt torv\n'
+    [error] = errors_of(f"---\n{front}---\nTekst.\n".encode())
+    assert error.message.startswith("Linje 4: ugyldig YAML: et kolon midt i en tekst")
+
+
 def test_a_quoted_text_over_two_lines_is_still_fine() -> None:
     fields = 'title: "Nyt fra\n  Ballerup"\nsummary: "Kort"\ncategory: Bolig\nauthor: A B\n'
     article = parse_article(

@@ -346,6 +346,10 @@ _QUOTED_VALUE = re.compile(r"""^ *(?:- +)?(?:[^\s#'"][^#'"]*?: +)?(["'])""")
 _FIELD_LINE = re.compile(r"^ *(?:- +)?[^\W\d][\w-]*:(?: |$)")
 
 
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
 def _closing_line(lines: list[str], line: int, column: int, quote: str) -> int | None:
     """The index of the line where the quoted scalar opened at (line, column) closes."""
     for index in range(line, len(lines)):
@@ -381,7 +385,13 @@ def _runaway_quote(text: str) -> int | None:
             continue
         end = _closing_line(lines, index, opened.end(), opened.group(1))
         last = len(lines) - 1 if end is None else end
-        if any(_FIELD_LINE.match(line) for line in lines[index + 1 : last + 1]):
+        # A field at the opening line's indentation or left of it; an indented `Bemærk: …`
+        # inside a text written over several lines is the text's own.
+        indent = _indentation(lines[index])
+        if any(
+            _FIELD_LINE.match(line) and _indentation(line) <= indent
+            for line in lines[index + 1 : last + 1]
+        ):
             return index + 1
         if end is None:
             return None
