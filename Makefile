@@ -93,8 +93,8 @@ run: venv ## The local stack: moto + triggers from template.yaml + API on http:/
 		$(if $(CORS_ORIGINS),--parameter CorsAllowedOrigins=$(CORS_ORIGINS)) $(RUN_ARGS)
 
 publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELETE=1 unpublishes)
-	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1]" >&2; exit 2; fi
-	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete)
+	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1] [ARGS=…]" >&2; exit 2; fi
+	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete) $(ARGS)
 
 erase: venv ## Erase every record of EMAIL=… (STACK=newsdesk-prod; LOCAL=1: local stack; else TABLE_NAME + CONTENT_BUCKET)
 	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [STACK=newsdesk-prod | LOCAL=1]" >&2; exit 2; }

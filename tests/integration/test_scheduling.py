@@ -302,6 +302,10 @@ def test_deleting_or_drafting_cancels_the_schedule(
     if cancel == "delete":
         report = desk.remove(KEY)
         assert "preview_url" not in report
+        # It never was online: the report says the plan is off, not that it was taken down.
+        assert report["message"] == (
+            "Filen er slettet, og den planlagte artikel bliver ikke udgivet."
+        )
     else:
         report = upload_at(desk, KEY, clock.now + timedelta(hours=1), status="draft")
         assert client.get(preview_path(report)).status_code == 200
@@ -312,6 +316,13 @@ def test_deleting_or_drafting_cancels_the_schedule(
     payload = json.loads(schedule["Target"]["Input"])
     assert desk.handler(payload, LambdaContext()) == {"reports": []}
     hidden_everywhere(desk, client, SLUG)
+
+
+def test_deleting_says_whether_anything_was_online(desk: Desk, clock: FakeClock) -> None:
+    assert upload_at(desk, KEY, clock.now - timedelta(days=1))["status"] == "published"
+    assert desk.remove(KEY)["message"] == "Filen er taget offline."
+    assert upload_at(desk, KEY, clock.now, category="")["status"] == "rejected"
+    assert desk.remove(KEY)["message"] == "Filen er slettet. Intet fra den var online."
 
 
 def test_scheduled_article_holds_its_slug(desk: Desk, clock: FakeClock) -> None:

@@ -302,10 +302,12 @@ _FrontMatterLoader.add_constructor(
     _FrontMatterLoader.construct_yaml_float,
 )
 
+_UNCLOSED_QUOTE = "anførselstegnet der begynder her, lukkes aldrig"
+
 # PyYAML's own wording → what an editor should look for (first match wins).
 _YAML_HINTS: tuple[tuple[str, str], ...] = (
-    ("found unexpected end of stream", "anførselstegnet der begynder her, lukkes aldrig"),
-    ("while scanning a quoted scalar", "anførselstegnet der begynder her, lukkes aldrig"),
+    ("found unexpected end of stream", _UNCLOSED_QUOTE),
+    ("while scanning a quoted scalar", _UNCLOSED_QUOTE),
     ("found character '\\t'", "der står et tabulatortegn; brug mellemrum til indrykning"),
     ("mapping values are not allowed", "et kolon midt i en tekst: sæt teksten i anførselstegn"),
     ("expected ',' or ']'", "listen der begynder her, er ikke lukket rigtigt med ]"),
@@ -336,6 +338,65 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
     mark = context if context is not None and starts_earlier else problem or context
     line = int(mark.line) + 1 if mark is not None else None
     return hint or "YAML-syntaksen er ugyldig her", line
+
+
+# A value that opens with a quote: `title: "…`, `- "…`, `- name: '…`.
+_QUOTED_VALUE = re.compile(r"""^ *(?:- +)?(?:[^\s#'"][^#'"]*?: +)?(["'])""")
+# A line that reads as the start of a field (`summary: …`, `- author:`).
+_FIELD_LINE = re.compile(r"^ *(?:- +)?[^\W\d][\w-]*:(?: |$)")
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _closing_line(lines: list[str], line: int, column: int, quote: str) -> int | None:
+    """The index of the line where the quoted scalar opened at (line, column) closes."""
+    for index in range(line, len(lines)):
+        text, position = lines[index], column if index == line else 0
+        while position < len(text):
+            char = text[position]
+            if quote == '"' and char == "\\":
+                position += 2
+                continue
+            if char == quote:
+                if quote == "'" and text[position + 1 : position + 2] == "'":
+                    position += 2
+                    continue
+                return index
+            position += 1
+    return None
+
+
+def _runaway_quote(text: str) -> int | None:
+    """The 1-based line of a quoted value that runs on over the next field's line.
+
+    YAML lets a quoted text span lines, so `title: "Nyt` without its closing quote swallows
+    the following lines up to the next quote (`summary: "`) and only fails after it, naming
+    that later line and its indentation. A quoted value that swallows a `felt:` line is the
+    editor's missing quote.
+    """
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        opened = _QUOTED_VALUE.match(lines[index])
+        if opened is None:
+            index += 1
+            continue
+        end = _closing_line(lines, index, opened.end(), opened.group(1))
+        last = len(lines) - 1 if end is None else end
+        # A field at the opening line's indentation or left of it; an indented `Bemærk: …`
+        # inside a text written over several lines is the text's own.
+        indent = _indentation(lines[index])
+        if any(
+            _FIELD_LINE.match(line) and _indentation(line) <= indent
+            for line in lines[index + 1 : last + 1]
+        ):
+            return index + 1
+        if end is None:
+            return None
+        index = end + 1
+    return None
 
 
 # Typographic quotes autocorrection puts where an editor typed YAML's " or '.
@@ -375,6 +436,9 @@ def load_front_matter(text: str, *, first_line: int) -> dict[str, Any]:
         ) from error
     except yaml.MarkedYAMLError as error:
         hint, problem_line = _yaml_problem(error)
+        runaway = _runaway_quote(text)
+        if runaway is not None and (problem_line is None or runaway <= problem_line):
+            hint, problem_line = _UNCLOSED_QUOTE, runaway
         where = f"Linje {problem_line + first_line - 1}: " if problem_line is not None else ""
         lines = text.split("\n")
         said = lines[problem_line - 1] if problem_line and problem_line <= len(lines) else ""
@@ -555,7 +619,8 @@ def _no_constant(name: str) -> float:
 
 _JSON_HINTS = {
     "Unterminated string starting at": 'teksten der begynder her, mangler sit afsluttende "',
-    "Expecting ',' delimiter": "der mangler et komma mellem to værdier",
+    "Expecting ',' delimiter": "der mangler et komma efter værdien her",
+    "Illegal trailing comma": "der står et komma for meget før ] eller }: slet det",
     "Expecting property name enclosed in double quotes": (
         "feltnavne skal stå i dobbelte anførselstegn (og der må ikke stå komma efter det sidste)"
     ),
@@ -601,6 +666,10 @@ def load_json_object(text: str) -> dict[str, Any]:
         position = error.pos
         if error.msg.startswith("Invalid control character"):
             position = text.rfind('"', 0, error.pos)  # where the unclosed text starts
+        elif error.msg.startswith("Expecting ',' delimiter"):
+            # Where the comma belongs: after the value before, often at the end of the line
+            # above, not at the next field that json names.
+            position = len(text[: error.pos].rstrip())
         line = text.count("\n", 0, position) + 1
         column = position - text.rfind("\n", 0, position)
         raise refuse("file", f"Linje {line}, kolonne {column}: ugyldig JSON: {hint}.") from error
