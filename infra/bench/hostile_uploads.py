@@ -73,6 +73,10 @@ def _json_escaped_quotes() -> bytes:
     return ('{"title": "' + _fill('\\"', TARGET - 20)).encode()
 
 
+def _blank_lines_first() -> bytes:
+    return b"\n" * (TARGET - 200) + f"{FRONT}---\nTekst.\n".encode()
+
+
 def _long_front_matter() -> bytes:
     return f"{FRONT}summary: {'a' * (TARGET - 200)}\n---\nTekst.\n".encode()
 
@@ -103,6 +107,7 @@ WHOLE_FILES: dict[str, Callable[[], bytes]] = {
     "JSON nesting [[[…]]]": _json_nesting,
     "30,000-digit number": _big_number,
     "1 MB front matter": _long_front_matter,
+    "blank lines before ---": _blank_lines_first,
     'JSON unclosed \\" run': _json_escaped_quotes,
 }
 

@@ -3,6 +3,7 @@ changed, once per invocation, in the distribution the template names (moto's Clo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -10,12 +11,14 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext as _Context
 from newsdesk import config
 from newsdesk.dal import clients
+from newsdesk.handlers import publish as publish_handler
 from newsdesk.handlers import related as related_handler
 
 from infra.bench.related import Newsroom
 from tests.conftest import REGION
 from tests.integration.test_publish import Desk, LambdaContext, article_file
 from tests.integration.test_related import CLUSTER
+from tests.integration.test_scheduling import KEY, SLUG, FakeClock, fire_due, upload_at
 
 
 @pytest.fixture
@@ -110,6 +113,23 @@ def test_related_batch_invalidates_the_pages_whose_teasers_changed_once(
     # A replay changes no list: nothing to invalidate.
     related_handler.handler(event, _context())
     assert len(invalidations(distribution)) == 1
+
+
+def test_a_go_live_invalidates_the_page_whose_404_the_cdn_keeps(
+    aws: dict[str, Any], distribution: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until its go-live a scheduled article's page is a 404 the CDN keeps for seconds
+    (`MISSING_PAGE_CACHE`): the go-live itself must clear it, not the TTL."""
+    clock = FakeClock()
+    monkeypatch.setattr(publish_handler, "clock", clock)
+    desk = Desk(aws)
+    assert upload_at(desk, KEY, clock.now + timedelta(hours=1))["status"] == "scheduled"
+    before = len(invalidations(distribution))
+    clock.advance(timedelta(hours=1))
+    [report] = fire_due(desk, clock.now)
+    assert report["status"] == "published"
+    assert len(invalidations(distribution)) == before + 1
+    assert invalidations(distribution)[-1] == {f"/articles/{SLUG}", "/articles", "/articles?*"}
 
 
 def test_without_a_distribution_nothing_is_called(aws: dict[str, Any]) -> None:

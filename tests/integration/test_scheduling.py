@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -301,6 +302,10 @@ def test_deleting_or_drafting_cancels_the_schedule(
     if cancel == "delete":
         report = desk.remove(KEY)
         assert "preview_url" not in report
+        # It never was online: the report says the plan is off, not that it was taken down.
+        assert report["message"] == (
+            "Filen er slettet, og den planlagte artikel bliver ikke udgivet."
+        )
     else:
         report = upload_at(desk, KEY, clock.now + timedelta(hours=1), status="draft")
         assert client.get(preview_path(report)).status_code == 200
@@ -311,6 +316,13 @@ def test_deleting_or_drafting_cancels_the_schedule(
     payload = json.loads(schedule["Target"]["Input"])
     assert desk.handler(payload, LambdaContext()) == {"reports": []}
     hidden_everywhere(desk, client, SLUG)
+
+
+def test_deleting_says_whether_anything_was_online(desk: Desk, clock: FakeClock) -> None:
+    assert upload_at(desk, KEY, clock.now - timedelta(days=1))["status"] == "published"
+    assert desk.remove(KEY)["message"] == "Filen er taget offline."
+    assert upload_at(desk, KEY, clock.now, category="")["status"] == "rejected"
+    assert desk.remove(KEY)["message"] == "Filen er slettet. Intet fra den var online."
 
 
 def test_scheduled_article_holds_its_slug(desk: Desk, clock: FakeClock) -> None:
@@ -565,3 +577,18 @@ def test_an_editors_browser_gets_refusals_as_danish_pages(
     clock.advance(PREVIEW_LIFETIME)
     expired = client.get(late, headers=BROWSER)
     assert expired.status_code == 410 and "Forhåndsvisningen er udløbet" in expired.text
+
+
+def test_a_drafts_page_says_it_is_a_draft_and_a_scheduled_ones_when_it_goes_live(
+    desk: Desk, client: TestClient, clock: FakeClock
+) -> None:
+    """A draft's date is only its upload's: its page must not promise a go-live then."""
+    draft = preview_path(upload_at(desk, KEY, clock.now, status="draft"))
+    page = client.get(draft, headers=BROWSER).text
+    assert "Kladde: artiklen udgives først, når du uploader filen igen uden status: draft" in page
+    assert "Udgives" not in page
+    live_at = clock.now + timedelta(hours=1)
+    scheduled = client.get(preview_path(upload_at(desk, KEY, live_at)), headers=BROWSER).text
+    shown = live_at.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d.%m.%Y kl. %H:%M")
+    assert f"Udgives {shown} (dansk tid)" in scheduled
+    assert "Kladde" not in scheduled

@@ -124,6 +124,17 @@ def test_mixed_or_undecodable_files_are_refused_in_danish() -> None:
     assert error.message == "Filen er gemt som UTF-16, men er ødelagt. Gem den som UTF-8."
 
 
+@pytest.mark.parametrize("symbols", ["20\u00a0°C", "½ liter", "§ 3", "«citat»", "5 €", "🎉"])
+def test_a_utf8_file_with_one_broken_byte_is_not_misread_as_windows_1252(symbols: str) -> None:
+    """No Danish letter in the file, only UTF-8 symbols and one pasted Windows-1252 quote:
+    read as Windows-1252 the symbols would be published garbled ("Â°C", "â‚¬")."""
+    fields = {"title": "Sommer", "category": "Kultur", "author": "Asta Berg"}
+    data = text_file(fields, f"Vandet: {symbols}.\n").encode() + b"Det er \x92sjovt\x92.\n"
+    [error] = errors_of(data)
+    assert error.field == "file"
+    assert "ikke gemt som UTF-8 (første ugyldige tegn på linje 7)" in error.message
+
+
 def test_ebook_in_utf16_or_windows_1252_is_read() -> None:
     text = "---\r\nTitle: Ærøs bedste\r\ndescription: Find de gode steder.\r\n---\r\n"
     for data in (text.encode("utf-16"), text.encode("cp1252")):
@@ -264,11 +275,23 @@ def test_draft_with_a_danish_field_name_still_unpublishes() -> None:
 # File names
 
 
-@pytest.mark.parametrize("key", ["articles/Ærø.md.txt", "articles/ærø.txt", "articles/Ærø.docx"])
-def test_text_or_word_extension_says_to_rename_to_md(key: str) -> None:
+@pytest.mark.parametrize("key", ["articles/Ærø.md.txt", "articles/ærø.txt", "articles/Ærø.text"])
+def test_text_extension_says_to_rename_to_md(key: str) -> None:
     [error] = errors_of(text_file().encode(), key)
     assert error.field == "file"
     assert "omdøb den, så den ender på .md" in error.message
+
+
+@pytest.mark.parametrize("extension", [".docx", ".doc", ".odt", ".rtf", ".pages", ".html"])
+def test_a_word_processor_file_says_to_save_as_plain_text(extension: str) -> None:
+    """Renaming a Word document to .md would only get it refused as a ZIP file."""
+    [error] = errors_of(b"PK\x03\x04", f"articles/Ærø{extension}")
+    assert error.field == "file"
+    assert f"endelsen {extension} og er et dokument, ikke en tekstfil" in error.message
+    assert "gem artiklen som almindelig tekst" in error.message
+    assert "omdøb" not in error.message
+    [renamed] = errors_of(b"PK\x03\x04\x14\x00", "articles/Ærø.md")
+    assert "ligner en ZIP-fil" in renamed.message
 
 
 def test_decomposed_and_composed_file_names_give_one_slug() -> None:
@@ -432,6 +455,15 @@ def test_blank_lines_before_the_front_matter_are_skipped_and_lines_still_counted
     assert article(("\n \r\n" + text_file()).encode()) == TIDY
     [error] = errors_of(b"\n\n---\ntitle: [Nyt\n---\nTekst\n")
     assert error.message.startswith("Linje 4: ugyldig YAML: listen der begynder her")
+
+
+def test_a_file_almost_all_blank_lines_is_read_in_one_pass() -> None:
+    """Nearly 1 MB of blank lines before the fence (cut off one by one, each cut copied the
+    rest of the file: 15 s, past the publish timeout) still names the right line."""
+    blank = 450_000
+    [error] = errors_of(b" \n" * blank + b"---\ntitle: [Nyt\n---\nTekst\n")
+    assert error.message.startswith(f"Linje {blank + 2}: ugyldig YAML")
+    assert article(b"\n" * blank + text_file().encode()) == TIDY
 
 
 def test_toml_front_matter_says_to_use_yaml() -> None:

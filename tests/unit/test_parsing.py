@@ -156,6 +156,67 @@ def test_yaml_error_names_the_line_in_the_file() -> None:
     assert error.message.startswith("Linje 4: ugyldig YAML: listen der begynder her")
 
 
+# The guide's own example quotes title, subtitle and summary: a title whose closing quote is
+# missing then ran on to the summary's opening quote and was reported as bad indentation of
+# the summary's line.
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [
+        ('title: "Vinterbadning ved Å\nsummary: "Kort."\ncategory: Sundhed\nauthor: A B\n', 2),
+        ('title: "Vinterbadning\ncategory: Sundhed\nsummary: "Kort."\nauthor: A B\n', 2),
+        ("title: 'Vinterbadning\nsummary: 'Kort.'\ncategory: Sundhed\nauthor: A B\n", 2),
+        ('category: Sundhed\nauthor: A B\ntitle: "Vinterbadning\n', 4),
+        ('title: "Ok \\" nu"\nsummary: "Kort\ncategory: "Sundhed"\nauthor: A B\n', 3),
+    ],
+)
+def test_an_unclosed_quote_is_named_on_its_own_line(front: str, line: int) -> None:
+    [error] = errors_of(f"---\n{front}---\nBrødtekst.\n".encode())
+    assert error.field == "front_matter"
+    assert error.message == (
+        f"Linje {line}: ugyldig YAML: anførselstegnet der begynder her, lukkes aldrig."
+    )
+
+
+_PLAIN_WORDS = st.text(alphabet="abcæøå ÆØÅ-.,!?", min_size=1, max_size=30).filter(str.strip)
+
+
+@given(
+    values=st.lists(_PLAIN_WORDS, min_size=2, max_size=6),
+    quote=st.sampled_from(['"', "'"]),
+    data=st.data(),
+)
+def test_any_missing_closing_quote_names_its_line(
+    values: list[str], quote: str, data: st.DataObject
+) -> None:
+    names = ["title", "subtitle", "summary", "category", "author", "slug"][: len(values)]
+    lines = [
+        f"{name}: {quote}{value.strip()}{quote}" for name, value in zip(names, values, strict=True)
+    ]
+    broken = data.draw(st.integers(0, len(lines) - 1))
+    lines[broken] = lines[broken][:-1]
+    [error] = errors_of(("---\n" + "\n".join(lines) + "\n---\nTekst.\n").encode())
+    assert error.message.startswith(
+        f"Linje {broken + 2}: ugyldig YAML: anførselstegnet der begynder her, lukkes aldrig"
+    )
+
+
+def test_a_later_error_is_not_blamed_on_a_quoted_text_over_lines() -> None:
+    front = 'summary: "Lang tekst.\n  Bemærk: mere"\ntitle: Ballerup: nyt torv\n'
+    [error] = errors_of(f"---\n{front}---\nTekst.\n".encode())
+    assert error.message.startswith("Linje 4: ugyldig YAML: et kolon midt i en tekst")
+
+
+def test_a_quoted_text_over_two_lines_is_still_fine() -> None:
+    fields = 'title: "Nyt fra\n  Ballerup"\nsummary: "Kort"\ncategory: Bolig\nauthor: A B\n'
+    article = parse_article(
+        "articles/nyt.md",
+        f"---\n{fields}---\nTekst.\n".encode(),
+        received_at=RECEIVED,
+        words_per_minute=200,
+    )
+    assert article.title == "Nyt fra Ballerup"
+
+
 def test_crlf_line_endings_are_fine() -> None:
     data = markdown(BASE).replace(b"\n", b"\r\n")
     assert parse_article("articles/x.md", data, received_at=RECEIVED, words_per_minute=200).tags
@@ -388,6 +449,22 @@ def test_json_form_has_the_same_keys_and_body() -> None:
     ("text", "field", "needle"),
     [
         ('{"title": ', "file", "Linje 1, kolonne 11: ugyldig JSON"),
+        # A comma forgotten at the end of a line: named there, not at the next field.
+        (
+            '{\n  "title": "Nyt"\n  "category": "Bolig"\n}',
+            "file",
+            "Linje 2, kolonne 17: ugyldig JSON: der mangler et komma efter værdien her",
+        ),
+        (
+            '{\n  "tags": ["Bolig", "Børn",],\n  "title": "Nyt"\n}',
+            "file",
+            "Linje 2, kolonne 27: ugyldig JSON: der står et komma for meget før ] eller }",
+        ),
+        (
+            '{\n  "title": "Nyt",\n}',
+            "file",
+            "Linje 2, kolonne 17: ugyldig JSON: der står et komma for meget",
+        ),
         ("[1, 2]", "file", "ét objekt"),
         (json.dumps(BASE), "body", "feltet mangler"),
         (json.dumps(dict(BASE, body=5)), "body", "tekst"),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from newsdesk.api import ebooks, problems
 from newsdesk.api.caching import JSON_MEDIA_TYPE, conditional_json
 from newsdesk.api.problems import Problem
+from newsdesk.api.query import given_once
 from newsdesk.api.routes import articles, navigation, previews
 
 OPENAPI_PATH = "/openapi.json"
@@ -29,6 +30,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         redirect_slashes=False,
+        dependencies=[Depends(given_once)],
     )
     problems.install(app)
     app.include_router(articles.router)

@@ -61,15 +61,21 @@ def problem_response(page: pages.Page, status: int) -> HTMLResponse:
     return HTMLResponse(pages.render(page), status_code=status, headers=HEADERS)
 
 
-def article_response(article: Article) -> HTMLResponse:
-    """The article as it will be shown, under a notice that it is not public yet."""
+def article_response(article: Article, *, draft: bool) -> HTMLResponse:
+    """The article as it will be shown, under a notice that it is not public yet and when
+    it goes online (a draft never does by itself: its date is only the upload's)."""
     byline = [article.author.name, article.category, f"{article.reading_minutes} min. læsning"]
     when = article.published_at.astimezone(NEWSROOM_ZONE).strftime("%d.%m.%Y kl. %H:%M")
+    goes_live = (
+        "Kladde: artiklen udgives først, når du uploader filen igen uden status: draft"
+        if draft
+        else f"Udgives {when} (dansk tid)"
+    )
     paragraphs = (
         "Forhåndsvisning: artiklen er ikke offentlig. Del kun linket med kolleger.",
         article.subtitle or "",
         " · ".join(part for part in byline if part),
-        f"Udgives {when} (dansk tid)",
+        goes_live,
     )
     markup = [f"<article>{article.body_html}</article>"]
     if article.tags:

@@ -20,14 +20,13 @@ from newsdesk.api.articles import (
     CURSOR_MAX_LENGTH,
     LABEL_MAX_LENGTH,
     LIMIT_DEFAULT,
-    LIMIT_MAX,
-    LIMIT_MIN,
     list_cache_control,
     read_article,
     read_teasers,
 )
 from newsdesk.api.caching import cached_json
 from newsdesk.api.problems import problem_responses
+from newsdesk.api.query import Limit
 from newsdesk.models import Article, TeaserPage
 
 router = APIRouter(tags=["articles"])
@@ -47,7 +46,7 @@ async def list_articles(
     *,
     category: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
     tag: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
-    limit: Annotated[int, Query(ge=LIMIT_MIN, le=LIMIT_MAX)] = LIMIT_DEFAULT,
+    limit: Limit = LIMIT_DEFAULT,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
     author: Annotated[str | None, Query(max_length=LABEL_MAX_LENGTH)] = None,
 ) -> Response:

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from newsdesk.api.articles import CURSOR_MAX_LENGTH, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN
+from newsdesk.api.articles import CURSOR_MAX_LENGTH, LIMIT_DEFAULT
 from newsdesk.api.caching import cached_json
 from newsdesk.api.navigation import QUERY_MAX_LENGTH, read_author, read_labels, read_search
 from newsdesk.api.problems import problem_responses
+from newsdesk.api.query import Limit
 from newsdesk.models import AuthorPage, LabelList, SearchPage
 
 router = APIRouter(tags=["navigation"])
@@ -69,7 +70,7 @@ async def search(
     q: Annotated[
         str, Query(min_length=1, max_length=QUERY_MAX_LENGTH, examples=["boligforeningerne"])
     ],
-    limit: Annotated[int, Query(ge=LIMIT_MIN, le=LIMIT_MAX)] = LIMIT_DEFAULT,
+    limit: Limit = LIMIT_DEFAULT,
     cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
 ) -> Response:
     """Title hits before body hits, newer first on equal relevance; at most 50 hits in all."""

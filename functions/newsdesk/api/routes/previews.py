@@ -89,7 +89,7 @@ def get_preview(
     """The article as it will be served: same JSON, related teasers as computed now."""
     html = prefers_html(request.headers.get("accept"))
     try:
-        article = preview(token, now=clock())
+        shown = preview(token, now=clock())
     except (InvalidPreviewError, ExpiredPreviewError, PreviewGoneError) as error:
         problem = _problem(error)
         if not html:
@@ -100,5 +100,7 @@ def get_preview(
             page = preview_pages.PROBLEM_PAGES[problem.code]
         return preview_pages.problem_response(page, problem.status)
     if html:
-        return preview_pages.article_response(article)
-    return Response(article.model_dump_json(), media_type=JSON_MEDIA_TYPE, headers=PREVIEW_HEADERS)
+        return preview_pages.article_response(shown.article, draft=shown.draft)
+    return Response(
+        shown.article.model_dump_json(), media_type=JSON_MEDIA_TYPE, headers=PREVIEW_HEADERS
+    )

@@ -455,11 +455,21 @@ def load_article_mapping(key: str, data: bytes) -> tuple[dict[str, Any], list[Fi
     return mapping | {"body": body}, [*read.warnings, *lost]
 
 
-# Extensions text editors give a Markdown file (Notepad saves `artikel.md` as `artikel.md.txt`).
+# Extensions text editors give a Markdown file (Notepad saves `artikel.md` as `artikel.md.txt`):
+# renaming is the fix. A word processor's or web page's file is no text file under another
+# name (a renamed .docx is refused as a ZIP file): it has to be saved as plain text first.
 _RENAME_TXT = {
-    extension: f" Filen har endelsen {extension}: omdøb den, så den ender på .md (i Windows "
-    "kan du se hele filnavnet ved at slå 'Filtypenavne' til under 'Vis' i Stifinder)."
-    for extension in (".txt", ".text", ".rtf", ".docx", ".doc", ".odt", ".pages", ".html", ".htm")
+    **{
+        extension: f" Filen har endelsen {extension}: omdøb den, så den ender på .md (i Windows "
+        "kan du se hele filnavnet ved at slå 'Filtypenavne' til under 'Vis' i Stifinder)."
+        for extension in (".txt", ".text")
+    },
+    **{
+        extension: f" Filen har endelsen {extension} og er et dokument, ikke en tekstfil: gem "
+        "artiklen som almindelig tekst (i Word: Filer > Gem som, filtypen 'Almindelig tekst' "
+        "og tegnkodningen UTF-8), og giv filen endelsen .md."
+        for extension in (".rtf", ".docx", ".doc", ".odt", ".pages", ".html", ".htm")
+    },
 }
 
 

@@ -13,6 +13,7 @@ has nothing staged any more it went live or was deleted: `PreviewGoneError` says
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,7 +96,16 @@ def preview_url(
     return f"{base.rstrip('/')}{PREVIEW_PATH}{sign(secrets.preview_secret(), claims)}"
 
 
-def preview(token: str, *, now: datetime) -> Article:
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A staged version's page; `draft`: it goes live only when uploaded again without
+    `status: draft` (its `published_at` is no go-live), else it is scheduled for then."""
+
+    article: Article
+    draft: bool
+
+
+def preview(token: str, *, now: datetime) -> Preview:
     """The page the token's key would have if it went live now (newest staged version)."""
     claims = verify(secrets.preview_secret(), token, now=now)
     staged = scheduling.get_staged(claims.k)
@@ -104,4 +114,5 @@ def preview(token: str, *, now: datetime) -> Article:
         raise PreviewGoneError(claims.k, state.live_slug if state else None)
     ebook_id = staged.meta.get("ebook_id")
     ebook = ebooks.get_ebook(ebook_id) if ebook_id else None
-    return article_from_meta(staged.meta, related_now(staged.meta), ebook)
+    article = article_from_meta(staged.meta, related_now(staged.meta), ebook)
+    return Preview(article, draft=staged.status == "draft")
