@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell (PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/de
 TOOL_VENVS := $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test test-fast e2e openapi lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related related-explain
+.PHONY: help run test test-fast e2e openapi lint format typecheck build bench lock requirements clean publish tools tools-lock gates erase load recompute-related recount-labels related-explain
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,16 +96,19 @@ publish: venv ## Upload FILE=path/to/article.md to the running local stack (DELE
 	@if [ -z "$(FILE)" ]; then echo "usage: make publish FILE=path/to/article.md [DELETE=1] [ARGS=…]" >&2; exit 2; fi
 	$(PY) -m infra.local.publish "$(FILE)" $(if $(DELETE),--delete) $(ARGS)
 
-erase: venv ## Erase every record of EMAIL=… (AWS via TABLE_NAME + CONTENT_BUCKET; LOCAL=1: local stack)
-	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [LOCAL=1]" >&2; exit 2; }
-	$(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local)
+erase: venv ## Erase every record of EMAIL=… (STACK=newsdesk-prod; LOCAL=1: local stack; else TABLE_NAME + CONTENT_BUCKET)
+	@test -n "$(EMAIL)" || { echo "usage: make erase EMAIL=reader@example.dk [STACK=newsdesk-prod | LOCAL=1]" >&2; exit 2; }
+	$(PY) -m infra.ops.erase_reader --email "$(EMAIL)" $(if $(LOCAL),--local) $(if $(STACK),--stack "$(STACK)")
 
-recompute-related: venv ## Recompute every related list (resumable; ARGS="--local" for the local stack)
-	$(PY) -m infra.ops.related_recompute $(ARGS)
+recompute-related: venv ## Recompute every related list (resumable; STACK=newsdesk-prod, or ARGS="--local" for the local stack)
+	$(PY) -m infra.ops.related_recompute $(if $(STACK),--stack "$(STACK)") $(ARGS)
 
-related-explain: venv ## Why each related teaser of SLUG=… is there (local stack; ARGS=--env for TABLE_NAME)
-	@test -n "$(SLUG)" || { echo "usage: make related-explain SLUG=article-slug [ARGS=--env]" >&2; exit 2; }
-	$(PY) -m infra.ops.related_explain "$(SLUG)" $(ARGS)
+recount-labels: venv ## Set every category/tag/author count right (STACK=newsdesk-prod, or ARGS="--local")
+	$(PY) -m infra.ops.labels_recount $(if $(STACK),--stack "$(STACK)") $(ARGS)
+
+related-explain: venv ## Why each related teaser of SLUG=… is there (local stack; STACK=newsdesk-prod; ARGS=--env for TABLE_NAME)
+	@test -n "$(SLUG)" || { echo "usage: make related-explain SLUG=article-slug [STACK=newsdesk-prod | ARGS=--env]" >&2; exit 2; }
+	$(PY) -m infra.ops.related_explain "$(SLUG)" $(if $(STACK),--stack "$(STACK)") $(ARGS)
 
 bench: venv tools ## Benchmarks that print figures (cold start, request cost, related growth)
 	$(PY) -m infra.bench

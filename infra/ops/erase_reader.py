@@ -1,11 +1,13 @@
 """Erase every record of a reader's e-mail address (right to erasure, GDPR art. 17).
 
-    python -m infra.ops.erase_reader --email reader@example.dk          # the configured account
+    python -m infra.ops.erase_reader --email reader@example.dk --stack newsdesk-prod
     python -m infra.ops.erase_reader --email reader@example.dk --local  # the `make run` stack
+    python -m infra.ops.erase_reader --email reader@example.dk  # TABLE_NAME, CONTENT_BUCKET
 
-`make erase EMAIL=reader@example.dk [LOCAL=1]` runs it. Against AWS it uses the SDK's own
-credentials and region and `TABLE_NAME` (the stack's `TableName` output); with `--local` it
-reads `.local/stack.json`. It removes the address's requests, consent records, counters and
+`make erase EMAIL=reader@example.dk STACK=newsdesk-prod` (or `LOCAL=1`) runs it. Against AWS it
+uses the SDK's own credentials and region and the stack's `TableName` output; without a stack
+the `TABLE_NAME` and `CONTENT_BUCKET` variables the functions read; with `--local` it reads
+`.local/stack.json`. It removes the address's requests, consent records, counters and
 the download links those requests issued; outstanding links stop working at once.
 """
 
@@ -16,6 +18,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from infra.ops.target import use_stack
 
 STACK_FILE = Path(".local") / "stack.json"
 
@@ -39,12 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.ops.erase_reader", description=__doc__)
     parser.add_argument("--email", required=True, help="the reader's e-mail address")
     parser.add_argument("--local", action="store_true", help="erase from the local stack")
+    parser.add_argument("--stack", help="erase from this deployed stack (its TableName output)")
     parser.add_argument(
         "--stack-file", type=Path, default=STACK_FILE, help="the local stack's state file"
     )
     args = parser.parse_args(argv)
     if args.local:
         _use_local_stack(args.stack_file)
+    elif args.stack:
+        use_stack(args.stack)
 
     from newsdesk import config  # noqa: PLC0415 - after the environment is final
     from newsdesk.dal import clients  # noqa: PLC0415

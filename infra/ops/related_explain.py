@@ -3,8 +3,9 @@
 For editors asking "why this one?": prints every teaser the page shows with its reason
 (pinned, similar, fallback), its score under today's corpus statistics, the strongest
 shared terms (stems, with their contribution) and the shared tags. Reads the running local
-stack (`.local/stack.json`, as `make run` writes it) unless `--env` says to use the
-environment (`TABLE_NAME` and the SDK's own settings), as the functions do.
+stack (`.local/stack.json`, as `make run` writes it) unless `--stack newsdesk-prod` names a
+deployed stack (its outputs, the SDK's credentials and region) or `--env` says to use the
+environment (`TABLE_NAME`, `CONTENT_BUCKET` and the SDK's own settings), as the functions do.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from infra.ops.related_recompute import STATE_FILE, _use_local_stack
+from infra.ops.target import use_stack
 
 REASONS = {"pinned": "valgt af redaktionen", "similar": "ligner", "fallback": "udfyldning"}
 
@@ -61,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make related-explain", description=__doc__)
     parser.add_argument("slug", help="the article's slug")
     parser.add_argument("--env", action="store_true", help="use TABLE_NAME and the SDK's env")
+    parser.add_argument("--stack", help="use this deployed stack (its TableName output)")
     parser.add_argument("--state", type=Path, default=STATE_FILE, help="the stack's stack.json")
     args = parser.parse_args(argv)
-    if not args.env:
+    if args.stack:
+        use_stack(args.stack)
+    elif not args.env:
         if not args.state.exists():
             print(f"no local stack: {args.state} is missing (start one with `make run`)")
             return 2

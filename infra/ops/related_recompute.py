@@ -4,9 +4,10 @@ Resumable and idempotent: the run keeps a checkpoint in the table, so running th
 again after an interruption continues where it stopped, and running it after it finished
 starts a fresh run that writes the same lists. `--restart` starts over regardless.
 
-The target table comes from the environment as for the functions (`TABLE_NAME`, and the
-SDK's own `AWS_ENDPOINT_URL`/credentials/region), or from a running local stack with
-`--local` (its `.local/stack.json`).
+The target table comes from a deployed stack's outputs with `--stack newsdesk-prod` (the
+SDK's own credentials and region), from the environment as for the functions (`TABLE_NAME`,
+`CONTENT_BUCKET`, and the SDK's own `AWS_ENDPOINT_URL`/credentials/region), or from a running
+local stack with `--local` (its `.local/stack.json`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from infra.ops.target import use_stack
 
 STATE_FILE = Path(".local") / "stack.json"
 
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restart", action="store_true", help="ignore an interrupted run")
     parser.add_argument("--chunk", type=int, default=200, help="articles per checkpoint")
     parser.add_argument("--local", action="store_true", help="use the running local stack")
+    parser.add_argument("--stack", help="use this deployed stack (its TableName output)")
     parser.add_argument("--state", type=Path, default=STATE_FILE, help="the stack's stack.json")
     args = parser.parse_args(argv)
     if args.local:
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no local stack: {args.state} is missing (start one with `make run`)")
             return 2
         _use_local_stack(args.state)
+    elif args.stack:
+        use_stack(args.stack)
     from newsdesk.logic.related.recompute import recompute  # noqa: PLC0415 - after the env
 
     job = recompute(

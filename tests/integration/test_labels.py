@@ -223,3 +223,31 @@ def test_a_renamed_label_shows_its_new_spelling(
     upload(desk, tap, "articles/a.md", category="Bolig")
     assert menu(client, "/categories") == [("Bolig", "bolig", 1)]
     assert label_store.memberships("a")[("category", "bolig")].name == "Bolig"
+
+
+def test_recount_sets_counts_right_after_a_lost_batch(
+    desk: Desk, tap: StreamTap, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A batch given up on lands in LabelsDeadLetterQueue as stream positions only, and
+    # uploading the unchanged file again writes no record: `make recount-labels` is the remedy.
+    upload(desk, tap, "articles/a.md", category="Bolig", tags=["Børn"])
+    upload(desk, tap, "articles/b.md", category="Bolig", tags=["Leg"])
+    assert desk.upload("articles/a.md", article_file(category="Kultur"))["status"] == "published"
+    desk.remove("articles/b.md")
+    tap._new_records()  # the batch the function gave up on: never delivered
+    assert desk.upload("articles/a.md", article_file(category="Kultur"))["status"] == "published"
+    assert sum(r["records"] for r in tap.deliver(LABELS)) == 0  # the re-upload wrote nothing
+    assert menu(client, "/categories") == [("Bolig", "bolig", 2)]
+
+    from infra.ops import labels_recount
+
+    assert labels_recount.main([]) == 0
+    assert "3 added, 4 removed" in capsys.readouterr().out
+    assert menu(client, "/categories") == [("Kultur", "kultur", 1)]
+    assert {name for name, _, count in menu(client, "/tags") if count == 1} == {
+        "Fællesskab",
+        "Børn",
+        "Ballerup",
+    }
+    assert labels_recount.main([]) == 0
+    assert "0 added, 0 removed, 0 renamed" in capsys.readouterr().out

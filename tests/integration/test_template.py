@@ -252,6 +252,17 @@ def test_function_policies_name_actions_and_resources(logical_id: str) -> None:
             assert resource != "*", f"{where}: wildcard resource"
 
 
+def test_a_rotated_origin_secret_reaches_the_cdn_by_its_version() -> None:
+    # CloudFormation resolves a dynamic reference again only when its text changes: the
+    # runbook's rotation names the new VersionId (docs/operations.md, "Secrets and rotation").
+    parameter = TEMPLATE["Parameters"]["OriginVerifySecretVersion"]
+    assert parameter["Default"] == ""
+    condition = TEMPLATE["Conditions"]["HasOriginVerifyVersion"].value[0].value
+    assert condition[0].value == "OriginVerifySecretVersion" and condition[1] == ""
+    runbook = (ROOT / "docs" / "operations.md").read_text("utf-8")
+    assert "OriginVerifySecretVersion=" in runbook
+
+
 def test_samconfig_has_dev_and_prod_stacks_with_known_parameters() -> None:
     config = tomllib.loads((ROOT / "samconfig.toml").read_text("utf-8"))
     parameters = TEMPLATE["Parameters"]
@@ -434,8 +445,12 @@ def test_viewer_address_is_trusted_only_with_the_origin_secret() -> None:
     (origin,) = _distribution()["Origins"]
     (header,) = origin["OriginCustomHeaders"]
     assert header["HeaderName"].lower() == client_ip.ORIGIN_VERIFY_HEADER
-    assert header["HeaderValue"].value == (
-        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+    condition, rotated, created = header["HeaderValue"].value
+    assert condition == "HasOriginVerifyVersion"
+    assert created.value == "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+    assert rotated.value == (
+        "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:::"
+        "${OriginVerifySecretVersion}}}"
     )
     secret = TEMPLATE["Resources"]["OriginVerifySecret"]
     assert secret["Type"] == "AWS::SecretsManager::Secret"

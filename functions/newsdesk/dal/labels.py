@@ -266,3 +266,28 @@ def counter(kind: Kind, slug: str) -> Counter | None:
     response = dynamodb().get_item(TableName=_table(), Key=_key(counter_pk(kind), slug))
     item = response.get("Item")
     return _counter(kind, from_dynamo(item)) if item else None
+
+
+def counted_article_slugs() -> set[str]:
+    """Every article with a META or a membership item: what an operator's recount visits.
+
+    A Scan, for `make recount-labels` only (no function's policy allows one): a membership
+    whose article is gone is found only here.
+    """
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "ProjectionExpression": "PK",
+        "FilterExpression": "begins_with(PK, :article) AND (SK = :meta OR begins_with(SK, :n))",
+        "ExpressionAttributeValues": {
+            ":article": {"S": keys.ARTICLE_PREFIX},
+            ":meta": {"S": keys.ARTICLE_SK},
+            ":n": {"S": MEMBERSHIP_PREFIX},
+        },
+    }
+    found: set[str] = set()
+    while True:
+        response = dynamodb().scan(**request)
+        found.update(i["PK"]["S"].removeprefix(keys.ARTICLE_PREFIX) for i in response["Items"])
+        if "LastEvaluatedKey" not in response:
+            return found
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
