@@ -61,6 +61,18 @@ def _delete(deployment: Deployment, key: str) -> dict[str, Any]:
     )
 
 
+def _remove(deployment: Deployment, keys: list[str], paths: list[str]) -> None:
+    """Delete the test's files and wait until their API paths answer 404: the stack is shared
+    with the tests that count the seeded articles and e-books."""
+    for key in keys:
+        deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
+    for path in paths:
+        eventually(
+            lambda path=path: True if http(deployment.api_url + path)[0] == 404 else None,
+            f"{path} gone after the test",
+        )
+
+
 def _get(deployment: Deployment, path: str) -> tuple[int, Any]:
     status, _, body = http(deployment.api_url + path)
     return status, json.loads(body) if body else None
@@ -156,8 +168,7 @@ def test_fix_rename_and_unpublish_as_the_guide_says(deployment: Deployment) -> N
             "the unpublished article gone from the other page's teasers",
         )
     finally:
-        for key in keys:
-            deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
+        _remove(deployment, keys, [f"/articles/{slug}", f"/articles/badeliv-{marker}"])
 
 
 def _mailed_link(outbox: Path, recipient: str, deadline: float = 30.0) -> str:
@@ -223,5 +234,5 @@ def test_a_withdrawn_ebook_answers_its_mailed_link_and_comes_back(
         )
         assert http(link, method="HEAD")[0] == 200
     finally:
-        for key in (article_key, md_key, pdf_key):
-            deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
+        gone = [f"/articles/med-e-bog-{marker}", f"/ebooks/{ebook}"]
+        _remove(deployment, [article_key, md_key, pdf_key], gone)

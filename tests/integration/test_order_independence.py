@@ -18,8 +18,6 @@ when or in what order things happened, not what is live (`comparable`):
   hash of the body that holds it;
 - a report's warnings about pins (`related[n]`) and the e-book (`ebook`) that were not online
   when the file was processed: true at that moment, and the page fills in when they go live;
-- a deletion report's message ("taken offline", or "nothing of it was online" when the delete
-  event was processed before the upload's): what the deletion did when it was processed.
 Every report must be in the one field order of `report_bytes` (so byte-equal when equal).
 """
 
@@ -400,10 +398,6 @@ def comparable(seen: dict[str, Any]) -> dict[str, Any]:
             report["warnings"] = [
                 w for w in report["warnings"] if not MOMENTARY_WARNINGS.match(w["field"])
             ]
-            if report["status"] == "unpublished":
-                # "taken offline" or "deleted; nothing of it was online" (its put event came
-                # after the delete's): what the deletion did when it was processed.
-                del report["message"]
             kept[name] = report
             continue
         kept[name] = _without_updated_at(value)

@@ -796,10 +796,10 @@ class Publisher:
         operations = _unpublish_operations(key, live, current) if live else []
         operations += plan.staging_operations(key, before, staged)
         message = _DRAFT_MESSAGE if staged is not None and details else None
-        if source is None and live is None:
-            # A deleted file that had nothing online: say so rather than "taget offline".
-            scheduled = before is not None and before.live_at is not None
-            message = _SCHEDULE_CANCELLED if scheduled else _NOTHING_WAS_ONLINE
+        if source is None:
+            # One message for every deletion, true whatever the file's events came before it
+            # (a delete handled before its upload's late event must read as it does after it).
+            message = _DELETED
         outcome = Outcome("unpublished", errors or [], message=message, details=details or {})
         reschedules = before is not None and before.live_at is not None
         return Decision(outcome, True, None, source, operations, reschedules=reschedules)
@@ -882,8 +882,7 @@ def _claim_operations(
 
 
 _DRAFT_MESSAGE = "Kladden er gemt og er ikke online. Se den via preview_url."
-_SCHEDULE_CANCELLED = "Filen er slettet, og den planlagte artikel bliver ikke udgivet."
-_NOTHING_WAS_ONLINE = "Filen er slettet. Intet fra den var online."
+_DELETED = "Filen er slettet: intet fra den er online, og intet fra den bliver udgivet."
 
 _OTHER_EBOOK_FILE = FieldError(
     "file",
