@@ -15,8 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from infra.ops.related_recompute import STATE_FILE, _use_local_stack
-from infra.ops.target import use_stack
+from infra.ops.target import STATE_FILE, use_target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,13 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local", action="store_true", help="use the running local stack")
     parser.add_argument("--state", type=Path, default=STATE_FILE, help="the stack's stack.json")
     args = parser.parse_args(argv)
-    if args.local:
-        if not args.state.exists():
-            print(f"no local stack: {args.state} is missing (start one with `make run`)")
-            return 2
-        _use_local_stack(args.state)
-    elif args.stack:
-        use_stack(args.stack)
+    if not use_target(local=args.local, stack=args.stack, state=args.state):
+        return 2
     from newsdesk.logic.labels import recount_all  # noqa: PLC0415 - after the environment
 
     change = recount_all()

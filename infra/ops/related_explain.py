@@ -14,8 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from infra.ops.related_recompute import STATE_FILE, _use_local_stack
-from infra.ops.target import use_stack
+from infra.ops.target import STATE_FILE, use_local_stack, use_stack
 
 REASONS = {"pinned": "valgt af redaktionen", "similar": "ligner", "fallback": "udfyldning"}
 
@@ -68,11 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.stack:
         use_stack(args.stack)
-    elif not args.env:
-        if not args.state.exists():
-            print(f"no local stack: {args.state} is missing (start one with `make run`)")
-            return 2
-        _use_local_stack(args.state)
+    elif not args.env and not use_local_stack(args.state):
+        return 2
     print("\n".join(explain_page(args.slug)))
     return 0
 

@@ -14,29 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from infra.ops.target import use_stack
-
-STATE_FILE = Path(".local") / "stack.json"
-
-
-def _use_local_stack(state: Path) -> None:
-    """Point the SDK and the settings at the local stack described by `state`."""
-    stack = json.loads(state.read_text(encoding="utf-8"))
-    credentials = stack.get("credentials", {})
-    os.environ.update(
-        {
-            "TABLE_NAME": stack["table_name"],
-            "CONTENT_BUCKET": stack["content_bucket"],
-            "AWS_ENDPOINT_URL": stack["aws_endpoint_url"],
-            "AWS_DEFAULT_REGION": stack.get("region", "eu-north-1"),
-            "AWS_ACCESS_KEY_ID": credentials.get("aws_access_key_id", "local"),
-            "AWS_SECRET_ACCESS_KEY": credentials.get("aws_secret_access_key", "local"),
-        }
-    )
+from infra.ops.target import STATE_FILE, use_target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,13 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", help="use this deployed stack (its TableName output)")
     parser.add_argument("--state", type=Path, default=STATE_FILE, help="the stack's stack.json")
     args = parser.parse_args(argv)
-    if args.local:
-        if not args.state.exists():
-            print(f"no local stack: {args.state} is missing (start one with `make run`)")
-            return 2
-        _use_local_stack(args.state)
-    elif args.stack:
-        use_stack(args.stack)
+    if not use_target(local=args.local, stack=args.stack, state=args.state):
+        return 2
     from newsdesk.logic.related.recompute import recompute  # noqa: PLC0415 - after the env
 
     job = recompute(
