@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +14,6 @@ from newsdesk.dal.clients import dynamodb
 from tests.factories import make_article, store_article
 
 ORIGIN = "https://www.example.dk"
-
-
-@pytest.fixture
-def client(aws: dict[str, Any]) -> Iterator[TestClient]:
-    from newsdesk.api.app import create_app
-
-    with TestClient(create_app()) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -15,18 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
 from newsdesk.api import ebooks as ebooks_api
-from newsdesk.dal.clients import dynamodb
-from newsdesk.dal.codec import to_dynamo
-from newsdesk.dal.ebooks import ebook_item
-from newsdesk.models import Ebook
 
 from infra.deploy.openapi import DOCUMENT
 from tests.factories import make_article, store_article
@@ -38,20 +31,10 @@ MULTIPART = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
 
 
 @pytest.fixture
-def client(aws: dict[str, Any]) -> Iterator[TestClient]:
-    from newsdesk.api.app import create_app
-    from newsdesk.config import settings
-    from newsdesk.dal import secrets
-
-    boto3.client("sesv2").create_email_identity(EmailIdentity=settings().ses_sender)
-    ebook = Ebook(id="ballerup-shopping", title="Shopping", description="Butikkerne i Ballerup.")
-    item = ebook_item(ebook, source_key="ebooks/ballerup-shopping.md", pdf_key="ebooks/b.pdf")
-    dynamodb().put_item(TableName=aws["table"], Item=to_dynamo(item))
+def client(sample_ebook: None, client: TestClient) -> TestClient:
+    """The app with the sample e-book and the document's example article online."""
     store_article(make_article("inklusion-i-praksis"))
-    secrets.reset()
-    with TestClient(create_app()) as test_client:
-        yield test_client
-    secrets.reset()
+    return client
 
 
 def multipart(fields: list[tuple[str, str]]) -> bytes:

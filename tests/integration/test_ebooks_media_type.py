@@ -6,35 +6,18 @@ multipart, as `new FormData(form)` sends it), or nothing (read as JSON); anythin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
-from newsdesk.dal.clients import dynamodb
-from newsdesk.dal.codec import to_dynamo
-from newsdesk.dal.ebooks import ebook_item
-from newsdesk.models import Ebook
 
 BODY = json.dumps({"email": "laeser@example.dk", "newsletter": False}).encode()
 ROUTE = "/ebooks/ballerup-shopping/requests"
 
 
 @pytest.fixture
-def client(aws: dict[str, Any]) -> Iterator[TestClient]:
-    from newsdesk.api.app import create_app
-    from newsdesk.config import settings
-    from newsdesk.dal import secrets
-
-    boto3.client("sesv2").create_email_identity(EmailIdentity=settings().ses_sender)
-    ebook = Ebook(id="ballerup-shopping", title="Shopping", description="Butikkerne i Ballerup.")
-    item = ebook_item(ebook, source_key="ebooks/ballerup-shopping.md", pdf_key="ebooks/b.pdf")
-    dynamodb().put_item(TableName=aws["table"], Item=to_dynamo(item))
-    secrets.reset()
-    with TestClient(create_app()) as test_client:
-        yield test_client
-    secrets.reset()
+def client(sample_ebook: None, client: TestClient) -> TestClient:
+    """The app with the sample e-book online."""
+    return client
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ filter; the API answers through the FastAPI app.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,14 +27,6 @@ def desk(aws: dict[str, Any]) -> Desk:
 @pytest.fixture
 def tap(aws: dict[str, Any]) -> StreamTap:
     return StreamTap(aws["table"])
-
-
-@pytest.fixture
-def client(aws: dict[str, Any]) -> Iterator[TestClient]:
-    from newsdesk.api.app import create_app
-
-    with TestClient(create_app()) as test_client:
-        yield test_client
 
 
 def menu(client: TestClient, path: str) -> list[tuple[str, str, int]]:

@@ -7,7 +7,6 @@ the same labels as tidy files; what is refused gets a Danish report and changes 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,14 +37,6 @@ def desk(aws: dict[str, Any]) -> Desk:
 @pytest.fixture
 def tap(aws: dict[str, Any]) -> StreamTap:
     return StreamTap(aws["table"])
-
-
-@pytest.fixture
-def client(aws: dict[str, Any]) -> Iterator[TestClient]:
-    from newsdesk.api.app import create_app
-
-    with TestClient(create_app()) as test_client:
-        yield test_client
 
 
 def test_sloppy_files_publish_as_meant_under_the_same_labels(
