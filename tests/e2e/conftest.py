@@ -69,6 +69,15 @@ class Deployment:
     s3: Any
     local: dict[str, Any] = field(default_factory=dict)  # stack.json and paths; {} on AWS
 
+    def report(self, key: str) -> dict[str, Any] | None:
+        """The report of the upload at `key`, or None while there is none."""
+        try:
+            raw = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{key}.json")
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        report: dict[str, Any] = json.loads(raw["Body"].read())
+        return report
+
 
 def eventually[T](probe: Callable[[], T | None], what: str, deadline: float = DEADLINE) -> T:
     """Poll `probe` until it returns something, or fail naming `what`."""

@@ -28,35 +28,26 @@ def _article(title: str, *, extra: str = "") -> bytes:
     ).encode()
 
 
-def _report(deployment: Deployment, key: str) -> dict[str, Any] | None:
-    try:
-        raw = deployment.s3.get_object(Bucket=deployment.bucket, Key=f"reports/{key}.json")
-    except deployment.s3.exceptions.NoSuchKey:
-        return None
-    report: dict[str, Any] = json.loads(raw["Body"].read())
-    return report
-
-
 def _status(deployment: Deployment, key: str) -> str | None:
-    report = _report(deployment, key)
+    report = deployment.report(key)
     return None if report is None else str(report["status"])
 
 
 def _upload(deployment: Deployment, key: str, body: bytes) -> dict[str, Any]:
     """Upload and wait for the report of this very upload."""
-    before = _report(deployment, key)
+    before = deployment.report(key)
     deployment.s3.put_object(Bucket=deployment.bucket, Key=key, Body=body)
     return eventually(
-        lambda: r if (r := _report(deployment, key)) and r != before else None,
+        lambda: r if (r := deployment.report(key)) and r != before else None,
         f"the report of {key}",
     )
 
 
 def _delete(deployment: Deployment, key: str) -> dict[str, Any]:
-    before = _report(deployment, key)
+    before = deployment.report(key)
     deployment.s3.delete_object(Bucket=deployment.bucket, Key=key)
     return eventually(
-        lambda: r if (r := _report(deployment, key)) and r != before else None,
+        lambda: r if (r := deployment.report(key)) and r != before else None,
         f"the report of deleting {key}",
     )
 
@@ -138,7 +129,7 @@ def test_fix_rename_and_unpublish_as_the_guide_says(deployment: Deployment) -> N
         def handed_over() -> dict[str, Any] | None:
             if http(f"{deployment.api_url}/articles/{slug}")[0] != 200:
                 missing.append(time.monotonic())
-            report = _report(deployment, new_key)
+            report = deployment.report(new_key)
             return report if report and report["status"] == "published" else None
 
         report = eventually(handed_over, "the renamed file published automatically")

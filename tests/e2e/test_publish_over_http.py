@@ -36,8 +36,9 @@ def test_upload_is_live_over_http_and_delete_unpublishes(deployment: Deployment)
         assert result["page"]["author"]["name"] == "Asta Petersen"
         etag = result["headers"]["etag"]
         assert http(url, {"If-None-Match": etag})[0] == 304
-        report = deployment.s3.get_object(Bucket=deployment.bucket, Key=f"reports/{key}.json")
-        assert json.loads(report["Body"].read())["status"] == "published"
+        report = deployment.report(key)
+        assert report is not None
+        assert report["status"] == "published"
         status, _, listing = http(f"{deployment.api_url}/articles?category=Natur&limit=50")
         assert status == 200
         assert slug in [item["slug"] for item in json.loads(listing)["items"]]
@@ -74,16 +75,7 @@ def test_scheduled_upload_goes_live_by_itself(deployment: Deployment) -> None:
     deployment.s3.put_object(Bucket=deployment.bucket, Key=key, Body=body.encode())
     url = f"{deployment.api_url}/articles/{slug}"
     try:
-
-        def reported() -> dict[str, Any] | None:
-            try:
-                raw = deployment.s3.get_object(Bucket=deployment.bucket, Key=f"reports/{key}.json")
-            except deployment.s3.exceptions.NoSuchKey:
-                return None
-            report: dict[str, Any] = json.loads(raw["Body"].read())
-            return report
-
-        report = eventually(reported, "the scheduled upload's report")
+        report = eventually(lambda: deployment.report(key), "the scheduled upload's report")
         assert report["status"] == "scheduled"
         assert report["live_at"] == live_at
         # Without PublicApiUrl a deployed stack's reports carry the path only.
