@@ -71,21 +71,26 @@ def test_a_taken_moto_port_is_an_address_in_use_error() -> None:
     assert raised.value.errno == errno.EADDRINUSE
 
 
+def _make_run(state_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`make run` on `state_dir` in a child process, to its exit (these tests expect one)."""
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "infra.local", "--state-dir", str(state_dir)),
+            *("--api-port", "0", "--aws-port", "0", "--no-seed"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_make_run_exits_1_with_a_message_when_the_state_dir_is_taken(tmp_path: Path) -> None:
     holder = _stack(tmp_path)
     holder.lock_state_dir()
     try:
-        result = subprocess.run(
-            [
-                *(sys.executable, "-m", "infra.local", "--state-dir", str(tmp_path)),
-                *("--api-port", "0", "--aws-port", "0", "--no-seed"),
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = _make_run(tmp_path)
     finally:
         holder.stop()
     assert result.returncode == 1, result.stderr[-2000:]
@@ -99,17 +104,7 @@ def test_make_run_exits_1_with_a_message_when_the_state_dir_cannot_be_written(
     """Any other OS error while starting (a full disk, a path through a file) used to end the
     process silently with status 0: main's `finally` exits before the traceback prints."""
     (tmp_path / "a-file").write_text("", encoding="utf-8")
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "infra.local", "--state-dir", str(tmp_path / "a-file" / "x")),
-            *("--api-port", "0", "--aws-port", "0", "--no-seed"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _make_run(tmp_path / "a-file" / "x")
     assert result.returncode == 1, result.stderr[-2000:]
     assert "error: the local stack could not start" in result.stderr
     assert "Not a directory" in result.stderr
