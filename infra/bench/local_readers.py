@@ -120,4 +120,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--requests", type=int, default=3)
-    main(parser.parse_args().readers, parser.parse_args().requests)
+    arguments = parser.parse_args()
+    main(arguments.readers, arguments.requests)
