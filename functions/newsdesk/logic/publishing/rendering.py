@@ -107,7 +107,7 @@ def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
     if attributes > max_html_bytes:
         raise TooMuchHtml(attributes, in_links=True)
     html = markdown.renderer.render(tokens, markdown.options, {})
-    words = sum(len(_WORD.findall(part)) for part in _text(tokens))
+    words = sum(len(_WORD.findall(part)) for part in _contents(tokens, _READ))
     sanitised = _sanitised(html)
     size = len(sanitised.encode("utf-8"))
     if size > max_html_bytes:
@@ -117,7 +117,9 @@ def render_body(body: str, *, max_html_bytes: int) -> RenderedBody:
         for match in _REFUSED_TARGET.finditer(body)
     ]
     broken += [(kind, target) for kind, target in _targets(tokens) if not _works(target)]
-    raw = next((m.group() for t in _plain(tokens) if (m := _TAG.search(t)) is not None), None)
+    raw = next(
+        (m.group() for t in _contents(tokens, _PLAIN) if (m := _TAG.search(t)) is not None), None
+    )
     return RenderedBody(sanitised, words, tuple(broken), raw)
 
 
@@ -134,15 +136,21 @@ def _attribute_characters(tokens: list[Token]) -> int:
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
 
 
-def _plain(tokens: list[Token]) -> list[str]:
-    """The text of the body outside code spans and blocks."""
+def _contents(tokens: list[Token], kinds: frozenset[str]) -> list[str]:
+    """The content of every token of one of `kinds`, children included, in reading order."""
     parts: list[str] = []
     for token in tokens:
         if token.children:
-            parts.extend(_plain(token.children))
-        elif token.type == "text":
+            parts.extend(_contents(token.children, kinds))
+        elif token.type in kinds:
             parts.append(token.content)
     return parts
+
+
+# The text of the body outside code spans and blocks (where pasted HTML shows as text).
+_PLAIN = frozenset({"text"})
+# The words a reader reads: text, code and image alt texts, without Markdown syntax.
+_READ = frozenset({"text", "code_inline", "code_block", "fence"})
 
 
 def _targets(tokens: list[Token]) -> list[tuple[str, str]]:
@@ -183,20 +191,9 @@ def _sanitised(html: str) -> str:
     ).strip()
 
 
-def _text(tokens: list[Token]) -> list[str]:
-    """The words a reader reads: text, code and image alt texts, without Markdown syntax."""
-    parts: list[str] = []
-    for token in tokens:
-        if token.children:
-            parts.extend(_text(token.children))
-        elif token.type in {"text", "code_inline", "code_block", "fence"}:
-            parts.append(token.content)
-    return parts
-
-
 def word_count(body: str) -> int:
     """Number of words in the rendered text of a Markdown body."""
-    return sum(len(_WORD.findall(part)) for part in _text(_markdown().parse(body)))
+    return sum(len(_WORD.findall(part)) for part in _contents(_markdown().parse(body), _READ))
 
 
 def minutes_for(words: int, words_per_minute: int) -> int:
