@@ -389,6 +389,15 @@ def test_non_breaking_space_after_the_colon_is_a_space() -> None:
     assert article(text.encode()) == TIDY
 
 
+@pytest.mark.parametrize("value", ["!0", "'a", "&anker", "[liste]", "#1 i Ballerup"])
+def test_a_value_that_begins_with_a_non_breaking_space_keeps_its_meaning(value: str) -> None:
+    """YAML's own output: after the colon's space the non-breaking space is the value's first
+    character (stripped from the field), not a space that makes what follows YAML syntax."""
+    text = text_file({**FIELDS, "title": "\u00a0" + value})
+    assert "title: \u00a0" in text  # written unquoted, as a YAML writer does
+    assert article(text.encode()).title == value
+
+
 def test_smart_quotes_that_break_yaml_are_named() -> None:
     text = text_file().replace("title: ", "title: “Ballerup: nyt torv” ")
     [error] = errors_of(text.encode())

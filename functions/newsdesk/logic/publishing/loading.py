@@ -404,8 +404,12 @@ _SMART_QUOTES = re.compile("[“”„‟‘’‚«»]")
 # YAML allows no tab where Notepad users press Tab: to indent, and to line values up after the
 # field name or a list's dash. Those tabs become spaces (a tab indents as two); the lines stay.
 _LEADING_TABS = re.compile(r"^[\t ]*\t[\t ]*", re.MULTILINE)
-# A non-breaking space after the colon (copied from a web page or a Word table) is a space too.
-_TAB_AFTER_NAME = re.compile(r"^( *(?:[\w-]+:|-))[\t \u00a0]*[\t\u00a0][\t \u00a0]*", re.MULTILINE)
+# A non-breaking space right after the colon (copied from a web page or a Word table) is a
+# space too. After a space it is already the value's own first character, which the fields
+# strip: turning it into a space would let YAML read what follows as syntax (`title: \xa0!0`).
+_TAB_AFTER_NAME = re.compile(
+    r"^( *(?:[\w-]+:|-))(?:[\t\u00a0]|[ \u00a0]*\t)[\t \u00a0]*", re.MULTILINE
+)
 
 
 def _untabbed(text: str) -> str:
